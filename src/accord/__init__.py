@@ -1,0 +1,5 @@
+"""Accord: public safety and private security partners working together under enforced agreements."""
+
+__all__ = ["__version__"]
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Sign-in, MFA, browser sessions and API tokens."""

@@ -1,0 +1,1 @@
+"""Organizations, groups, people, roles, vetting and invitations."""

@@ -1,0 +1,1 @@
+"""The operator console's shared layer: templates, middleware, static files, health."""

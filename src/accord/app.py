@@ -9,10 +9,12 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 
 from accord import __version__
 from accord.core.clock import Clock, system_clock
@@ -42,7 +44,7 @@ def create_app(
         version=__version__,
         summary="Public safety and private security partners working together under agreements.",
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # served below from local files: the console works offline
         redoc_url=None,
     )
     metrics = Metrics()
@@ -55,6 +57,7 @@ def create_app(
     _install_error_handlers(app)
     _include_routers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    _install_api_docs(app)
     app.add_middleware(
         AccordMiddleware,
         max_body_bytes=settings.max_body_bytes,
@@ -69,6 +72,21 @@ def read_session(request: Request) -> Iterator[Session]:
     db: Database = request.app.state.db
     with db.reading() as session:
         yield session
+
+
+def _install_api_docs(app: FastAPI) -> None:
+    """Swagger UI at /docs from the swagger-ui-bundle package, never from a CDN."""
+    app.mount("/static/swagger", StaticFiles(directory=swagger_ui_path), name="swagger")
+
+    @app.get("/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="Accord API",
+            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg",
+        )
 
 
 def _include_routers(app: FastAPI) -> None:

@@ -95,6 +95,15 @@ class Settings(BaseSettings):
         default=("platform_admin",),
         description="Roles that must use TOTP; accounts cleared for CJI always must.",
     )
+    sign_in_notice: str = Field(
+        default=(
+            "This system is for authorized use by members of vetted partner organizations. "
+            "Use is recorded in a tamper-evident audit log; information is shared only under "
+            "the agreements in force. Unauthorized use is prohibited."
+        ),
+        max_length=2000,
+        description="System-use notice shown before sign-in (CJIS Security Policy §5.5.4).",
+    )
     invitation_valid_hours: int = Field(
         default=72, ge=1, description="How long an invitation link can be used."
     )

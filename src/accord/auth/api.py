@@ -22,7 +22,7 @@ from accord.auth.deps import (
 from accord.auth.domain import SCOPE_FEATURES
 from accord.auth.sessions import ResolvedSession
 from accord.core.db import Database
-from accord.core.errors import Forbidden
+from accord.core.errors import Forbidden, NotFound
 from accord.settings import Settings
 
 __all__ = ["router", "set_session_cookie"]
@@ -277,6 +277,18 @@ def create_token(
     )
     response.headers["location"] = f"/api/v1/auth/tokens/{token.id}"
     return TokenCreated(**_token_read(token).model_dump(), token=secret)
+
+
+@router.get("/tokens/{token_id}", summary="One of your API tokens (never its secret)")
+def get_token(
+    token_id: uuid.UUID,
+    principal: Annotated[Principal, Depends(api_user("people"))],
+    s: Annotated[Session, Depends(read_session)],
+) -> TokenRead:
+    token = tokens.find_api_token(s, principal.person_id, token_id)
+    if token is None:
+        raise NotFound("No such token.")
+    return _token_read(token)
 
 
 @router.delete("/tokens/{token_id}", summary="Revoke an API token at once")

@@ -76,9 +76,14 @@ class SignInAttempt(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     person_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("people.id"), nullable=True)
-    email: Mapped[str] = mapped_column(String(254))
+    # SHA-256 of the normalized address typed: counts failures per address without keeping
+    # what was typed (people sometimes type a password into the e-mail box).
+    email_digest: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     succeeded: Mapped[bool] = mapped_column(Boolean)
     ip: Mapped[str] = mapped_column(String(64), default="")
 
-    __table_args__ = (Index("ix_sign_in_attempts_person_at", "person_id", "at"),)
+    __table_args__ = (
+        Index("ix_sign_in_attempts_person_at", "person_id", "at"),
+        Index("ix_sign_in_attempts_email_at", "email_digest", "at"),
+    )

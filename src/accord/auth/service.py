@@ -14,11 +14,12 @@ from accord.auth.models import RecoveryCode, SignInAttempt, WebSession
 from accord.auth.sessions import end_all_sessions, start_session
 from accord.core.audit.service import record
 from accord.core.db import Database
-from accord.core.errors import Conflict, Invalid, NotFound, TooManyRequests, Unauthorized
+from accord.core.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests, Unauthorized
 from accord.core.security import (
     FieldCipher,
     PasswordPolicy,
     check_totp,
+    digest,
     hash_password,
     new_recovery_codes,
     new_totp_secret,
@@ -91,11 +92,11 @@ def _failures_since_success(
 ) -> list[datetime]:
     last_success = s.scalar(
         select(func.max(SignInAttempt.at)).where(
-            SignInAttempt.email == email, SignInAttempt.succeeded.is_(True)
+            SignInAttempt.email_digest == digest(email), SignInAttempt.succeeded.is_(True)
         )
     )
     stmt = select(SignInAttempt.at).where(
-        SignInAttempt.email == email,
+        SignInAttempt.email_digest == digest(email),
         SignInAttempt.succeeded.is_(False),
         SignInAttempt.at > at - window,
     )
@@ -121,20 +122,25 @@ def sign_in(
     """
     email = _normalize_email(email)
     window = timedelta(minutes=settings.lockout_window_minutes)
+    locked = False
     with db.transaction() as s:
         person = s.scalar(select(Person).where(Person.email == email))
         if person is not None and person.locked_at is not None:
-            if not _lock_expired(person.locked_at, settings, at):
-                _attempt(s, email, person, at, ip, succeeded=False, action="auth.sign_in.locked")
-                raise TooManyRequests(LOCKED_MESSAGE)
-            person.locked_at = None
-        if is_locked_out(
-            _failures_since_success(s, email, at, window),
-            at=at,
-            attempts=settings.lockout_attempts,
-            window=window,
-        ):
-            raise TooManyRequests(LOCKED_MESSAGE)
+            if _lock_expired(person.locked_at, settings, at):
+                person.locked_at = None
+            else:
+                locked = True
+                # Audited in this committed transaction; the refusal is raised after it.
+                _attempt(s, email, person, at, ip, succeeded=None, action="auth.sign_in.locked")
+        if not locked:
+            locked = is_locked_out(
+                _failures_since_success(s, email, at, window),
+                at=at,
+                attempts=settings.lockout_attempts,
+                window=window,
+            )
+    if locked:
+        raise TooManyRequests(LOCKED_MESSAGE)
     ok = verify_password(person.password_hash if person else None, password)
     with db.transaction() as s:
         if person is None or not ok or not person.is_active:
@@ -156,25 +162,32 @@ def _attempt(
     at: datetime,
     ip: str,
     *,
-    succeeded: bool,
+    succeeded: bool | None,
     action: str,
     details: dict[str, object] | None = None,
 ) -> None:
-    s.add(
-        SignInAttempt(
-            email=email,
-            person_id=person.id if person else None,
-            at=at,
-            succeeded=succeeded,
-            ip=ip[:64],
+    """Audit a sign-in step; `succeeded` None means neither a success nor a failure yet.
+
+    Only a completed sign-in (password, and MFA where due) resets the failure count, so a
+    known password cannot be re-entered to keep guessing second-factor codes.
+    """
+    if succeeded is not None:
+        s.add(
+            SignInAttempt(
+                email_digest=digest(email),
+                person_id=person.id if person else None,
+                at=at,
+                succeeded=succeeded,
+                ip=ip[:64],
+            )
         )
-    )
     record(
         s,
         action=action,
         at=at,
         actor_id=person.id if person else None,
-        actor_label=email,
+        # An unknown address is not kept in clear: it may be a mistyped password.
+        actor_label=email if person else "unknown account",
         org_id=person.org_id if person else None,
         target_type="person",
         target_id=str(person.id) if person else "",
@@ -191,12 +204,15 @@ def _fail(
     at: datetime,
     ip: str,
     window: timedelta,
+    *,
+    reason: str = "",
 ) -> None:
-    reason = (
-        "unknown_account"
-        if person is None
-        else ("deactivated" if not person.is_active else "wrong_password")
-    )
+    if not reason:
+        reason = (
+            "unknown_account"
+            if person is None
+            else ("deactivated" if not person.is_active else "wrong_password")
+        )
     _attempt(
         s,
         email,
@@ -260,7 +276,7 @@ def _succeed(
         person,
         at,
         ip,
-        succeeded=True,
+        succeeded=True if step is MfaStep.NONE else None,
         action="auth.sign_in.password_ok" if step is not MfaStep.NONE else "auth.sign_in.succeeded",
         details={"mfa_step": step.value},
     )
@@ -294,23 +310,21 @@ def verify_mfa(
         if check.ok or used_recovery:
             web_session.mfa_passed = True
             person.last_sign_in_at = at
-            record(
+            _attempt(
                 s,
+                person.email,
+                person,
+                at,
+                ip,
+                succeeded=True,
                 action="auth.mfa.verified",
-                at=at,
-                actor_id=person.id,
-                actor_label=person.email,
-                org_id=person.org_id,
-                target_type="person",
-                target_id=str(person.id),
                 details={"recovery_code": used_recovery},
-                ip=ip,
             )
             return
     with db.transaction() as s:
         window = timedelta(minutes=settings.lockout_window_minutes)
         fresh = s.get_one(Person, person.id)
-        _fail(s, settings, fresh.email, fresh, at, ip, window)
+        _fail(s, settings, fresh.email, fresh, at, ip, window, reason="wrong_mfa_code")
     raise Unauthorized("That code is not right. Check your authenticator's clock and try again.")
 
 
@@ -329,15 +343,24 @@ def _use_recovery_code(s: Session, person_id: uuid.UUID, code: str, at: datetime
     return False
 
 
+def _enrolment_session(s: Session, session_id: uuid.UUID) -> tuple[WebSession, Person]:
+    """The session enrolling, refused when it would replace an authenticator unverified."""
+    web_session = s.get(WebSession, session_id)
+    if web_session is None or web_session.ended_at is not None:
+        raise Unauthorized("Your sign-in has expired; start again.")
+    person = s.get_one(Person, web_session.person_id)
+    if person.mfa_enabled and not web_session.mfa_passed:
+        # Otherwise a password alone could swap in the attacker's authenticator.
+        raise Forbidden("Verify with your current authenticator before replacing it.")
+    return web_session, person
+
+
 def begin_mfa_enrolment(
     db: Database, settings: Settings, *, session_id: uuid.UUID, at: datetime
 ) -> MfaEnrolment:
     """A fresh TOTP secret, held sealed on the session until a code confirms it."""
     with db.transaction() as s:
-        web_session = s.get(WebSession, session_id)
-        if web_session is None or web_session.ended_at is not None:
-            raise Unauthorized("Your sign-in has expired; start again.")
-        person = s.get_one(Person, web_session.person_id)
+        web_session, person = _enrolment_session(s, session_id)
         secret = new_totp_secret()
         web_session.pending_totp_enc = _cipher(settings).seal(secret, TOTP_CONTEXT + str(person.id))
         return MfaEnrolment(secret=secret, uri=totp_uri(secret, person.email))
@@ -354,12 +377,9 @@ def confirm_mfa_enrolment(
 ) -> list[str]:
     """Enrol the pending secret when `code` matches; returns recovery codes, shown once."""
     with db.transaction() as s:
-        web_session = s.get(WebSession, session_id)
-        if web_session is None or web_session.ended_at is not None:
-            raise Unauthorized("Your sign-in has expired; start again.")
+        web_session, person = _enrolment_session(s, session_id)
         if not web_session.pending_totp_enc:
             raise Conflict("Start the set-up again: no authenticator is waiting to be confirmed.")
-        person = s.get_one(Person, web_session.person_id)
         secret = _cipher(settings).open(web_session.pending_totp_enc, TOTP_CONTEXT + str(person.id))
         check = check_totp(secret, code, at, None)
         if not check.ok:
@@ -453,7 +473,11 @@ def release_lock(
         # A success marker restarts the failure count for this address.
         s.add(
             SignInAttempt(
-                email=person.email, person_id=person.id, at=at, succeeded=True, ip="admin-release"
+                email_digest=digest(person.email),
+                person_id=person.id,
+                at=at,
+                succeeded=True,
+                ip="admin-release",
             )
         )
         record(

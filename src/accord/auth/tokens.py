@@ -24,6 +24,7 @@ __all__ = [
     "TokenHolder",
     "authenticate_token",
     "create_api_token",
+    "find_api_token",
     "list_api_tokens",
     "revoke_api_token",
 ]
@@ -75,16 +76,17 @@ def create_api_token(
         )
     with db.transaction() as s:
         person = s.get(Person, person_id)
-        if person is None or not _may_manage_tokens_of(actor, person):
-            raise NotFound("No such person.")
-        if not person.is_active:
-            raise Conflict("This account is deactivated; it cannot hold tokens.")
         if (
-            actor is not None
+            person is not None
+            and actor is not None
             and actor.person_id == str(person.id)
             and not can(actor, Permission.CREATE_API_TOKENS)
         ):
             raise Forbidden("Your role may not create API tokens.")
+        if person is None or not _may_manage_tokens_of(actor, person):
+            raise NotFound("No such person.")
+        if not person.is_active:
+            raise Conflict("This account is deactivated; it cannot hold tokens.")
         body = new_secret(32)
         secret = TOKEN_PREFIX + body
         token = ApiToken(
@@ -124,6 +126,12 @@ def list_api_tokens(s: Session, person_id: uuid.UUID) -> list[ApiToken]:
             .where(ApiToken.person_id == person_id)
             .order_by(ApiToken.created_at.desc(), ApiToken.id)
         )
+    )
+
+
+def find_api_token(s: Session, person_id: uuid.UUID, token_id: uuid.UUID) -> ApiToken | None:
+    return s.scalar(
+        select(ApiToken).where(ApiToken.id == token_id, ApiToken.person_id == person_id)
     )
 
 

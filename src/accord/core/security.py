@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import os
+import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -96,11 +97,9 @@ class PasswordPolicy:
             found.append("This password appears in lists of breached passwords; choose another.")
         elif len(set(password)) <= 2:
             found.append("Use more than two different characters.")
-        for word in context:
-            word = word.lower().strip()
-            if len(word) >= 4 and word in lowered:
-                found.append("Do not use your name or e-mail address in your password.")
-                break
+        words = {w for item in context for w in re.split(r"\W+", item.lower()) if len(w) >= 4}
+        if any(word in lowered for word in words):
+            found.append("Do not use your name or e-mail address in your password.")
         return found
 
 
@@ -123,7 +122,7 @@ class TotpCheck:
 def check_totp(secret: str, code: str, at: datetime, last_step: int | None) -> TotpCheck:
     """RFC 6238 check allowing one step of clock drift; a code already used is refused (§5.2)."""
     code = code.strip().replace(" ", "")
-    if not (code.isdigit() and len(code) == 6):
+    if not (code.isascii() and code.isdigit() and len(code) == 6):
         return TotpCheck(False, None)
     totp = pyotp.TOTP(secret, interval=TOTP_PERIOD)
     now_step = int(at.timestamp()) // TOTP_PERIOD

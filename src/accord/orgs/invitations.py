@@ -43,9 +43,9 @@ INVALID_LINK = "This invitation link cannot be used."
 # Told only to whoever holds the secret link, that is the invitee.
 EXPLANATIONS = {
     "unknown": "This link is not one we sent; check that it was copied whole.",
-    InvitationState.EXPIRED: "This invitation has expired; ask your administrator for a new one.",
-    InvitationState.ACCEPTED: "This invitation has already been used; sign in instead.",
-    InvitationState.REVOKED: "This invitation was withdrawn; ask your administrator about it.",
+    "expired": "This invitation has expired; ask your administrator for a new one.",
+    "accepted": "This invitation has already been used; sign in instead.",
+    "revoked": "This invitation was withdrawn; ask your administrator about it.",
 }
 
 
@@ -64,7 +64,8 @@ def invitation_link(public_url: str, secret: str) -> str:
 
 def _unusable(reason: str) -> NotFound:
     # The same detail for every reason; the explanation helps the invitee who holds the link.
-    return NotFound(INVALID_LINK, reason=str(reason), explanation=EXPLANATIONS[reason])
+    key = str(reason)
+    return NotFound(INVALID_LINK, reason=key, explanation=EXPLANATIONS[key])
 
 
 def _ensure_no_live_invitation(s: Session, email: str, at: datetime) -> None:
@@ -230,7 +231,7 @@ def accept_invitation(
 def _record_acceptance(
     s: Session, invitation: Invitation, person: Person, at: datetime, ip: str
 ) -> None:
-    who = {"actor_id": person.id, "actor_label": person.email}
+    who: dict[str, Any] = {"actor_id": person.id, "actor_label": person.email}
     record(
         s,
         action="invitation.accepted",

@@ -99,11 +99,15 @@ def list_people(
     """
     if actor is not None and not can(actor, Permission.MANAGE_PLATFORM):
         own = uuid.UUID(actor.org_id)
-        if not can_see_people_of(actor, actor.org_id) or org_id not in (None, own):
+        manager = can_manage_people_of(actor, actor.org_id)
+        if (
+            not can_see_people_of(actor, actor.org_id)
+            or org_id not in (None, own)
+            or (active is False and not manager)
+        ):
             return Page(items=[], next_cursor=None, limit=limit)
         org_id = own
-        if not can_manage_people_of(actor, actor.org_id):
-            active = True
+        active = active if manager else True
     stmt = _where(
         select(Person),
         Person.org_id == org_id if org_id else None,

@@ -7,7 +7,7 @@ import binascii
 import json
 import math
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -45,14 +45,18 @@ _UUID_FIELDS = ("actor_id", "org_id")
 _TEXT_FIELDS = ("action", "actor_label", "target_type", "target_id", "ip")
 
 
+# json.dumps(text, ensure_ascii=False) without its per-call set-up: C speed for every string.
+_quote: Callable[[str], str] = json.encoder.encode_basestring
+
+
 class ExportError(ValueError):
     """An export file that cannot be read: the message names the line."""
 
 
 # RFC 8785 §3.2.2.3: numbers are serialized as ECMAScript serializes an IEEE 754 double.
-def _number(value: float) -> str:
+def _number(value: float, where: str) -> str:
     if not math.isfinite(value):
-        raise ValueError("numbers must be finite")
+        raise ValueError(f"{where}: numbers must be finite")
     if value == 0:
         return "0"
     sign = "-" if value < 0 else ""
@@ -71,44 +75,68 @@ def _number(value: float) -> str:
     return sign + text
 
 
-def _scalar(value: Any, where: str) -> str:
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
+def _text(value: str, where: str) -> str:
+    if "\x00" in value:
+        raise ValueError(f"{where}: text may not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError(f"{where}: text is not valid Unicode (a lone surrogate)") from exc
+    # RFC 8785 §3.2.2.2: JSON.stringify's escapes, which json.dumps matches without ASCII.
+    return _quote(value)
+
+
+def _integer(value: int, where: str, strict: bool) -> str:
+    # I-JSON (RFC 7493 §2.2): beyond 2^53 - 1 an integer may not survive as a double, so new
+    # values are refused there; stored ones (a float read back as an integer) are taken as is.
+    if strict and abs(value) > _MAX_SAFE_INTEGER:
+        raise ValueError(f"{where}: integers must lie within ±(2^53 - 1); write larger as text")
+    try:
+        return _number(float(value), where)
+    except OverflowError as exc:
+        raise ValueError(f"{where}: number too large") from exc
+
+
+def _scalar(value: Any, where: str, strict: bool) -> str:
+    if value is None or isinstance(value, bool):
+        return {None: "null", True: "true", False: "false"}[value]
     if isinstance(value, str):
-        if "\x00" in value:
-            raise ValueError(f"{where}: text may not contain NUL characters")
-        value.encode("utf-8")  # a lone surrogate is not Unicode text
-        # RFC 8785 §3.2.2.2: JSON.stringify's escapes, which json.dumps matches without ASCII.
-        return json.dumps(value, ensure_ascii=False)
+        return _text(value, where)
     if isinstance(value, int):
-        if abs(value) > _MAX_SAFE_INTEGER:
-            raise ValueError(f"{where}: integers must lie within ±(2^53 - 1)")
-        return _number(float(value))
+        return _integer(value, where, strict)
     if isinstance(value, float):
-        return _number(value)
+        return _number(value, where)
     raise ValueError(f"{where}: {type(value).__name__} is not a JSON value")
 
 
-def canonical_json(value: Any, where: str = "value") -> str:
-    """RFC 8785 (JCS) text of `value`: members sorted by UTF-16 code units, no whitespace."""
+def canonical_json(value: Any, where: str = "value", *, strict: bool = False) -> str:
+    """RFC 8785 (JCS) text of `value`: members sorted by UTF-16 code units, no whitespace.
+
+    ``strict`` also refuses integers a double cannot hold exactly (for values being recorded).
+    ``ValueError`` names the offending member.
+    """
     if isinstance(value, Mapping):
         parts = []
-        for key in sorted(value, key=_utf16_key):
+        for key in _sorted_keys(value):
             if not isinstance(key, str):
                 raise ValueError(f"{where}: object keys must be strings")
-            parts.append(f"{_scalar(key, where)}:{canonical_json(value[key], f'{where}.{key}')}")
+            member = canonical_json(value[key], f"{where}.{key}", strict=strict)
+            parts.append(f"{_text(key, where)}:{member}")
         return "{" + ",".join(parts) + "}"
     if isinstance(value, list | tuple):
-        return "[" + ",".join(canonical_json(v, f"{where}[]") for v in value) + "]"
-    return _scalar(value, where)
+        return "[" + ",".join(canonical_json(v, f"{where}[]", strict=strict) for v in value) + "]"
+    return _scalar(value, where, strict)
+
+
+def _sorted_keys(value: Mapping[Any, Any]) -> list[Any]:
+    # RFC 8785 §3.2.3: sort by UTF-16 code units; big-endian bytes compare the same way. For
+    # ASCII names (nearly all), code unit order is plain string order.
+    if all(isinstance(key, str) and key.isascii() for key in value):
+        return sorted(value)
+    return sorted(value, key=_utf16_key)
 
 
 def _utf16_key(key: object) -> bytes:
-    # RFC 8785 §3.2.3: sort by UTF-16 code units; big-endian bytes compare the same way.
     return key.encode("utf-16-be", "surrogatepass") if isinstance(key, str) else b""
 
 
@@ -175,9 +203,28 @@ def entry_fields(entry: AuditEntry) -> dict[str, Any]:
     }
 
 
-def entry_record(entry: AuditEntry) -> dict[str, Any]:
-    """An entry as one export line: its content, its stored leaf hash, ``kind: entry``."""
-    return {"kind": "entry", **entry_fields(entry), "leaf_hash": entry.leaf_hash.hex()}
+def _exported_details(details: Any) -> Any:
+    """Details as their canonical JSON reads back, whatever the engine stored (docs/audit.md).
+
+    PostgreSQL's jsonb may give a recorded 1e+300 back as a 301-digit integer; normalized, every
+    export shows the double that was hashed. Unreadable details are exported as they are.
+    """
+    try:
+        return json.loads(canonical_json(details))
+    except ValueError:
+        return details
+
+
+def entry_record(entry: AuditEntry, *, canonical_details: bool = False) -> dict[str, Any]:
+    """An entry as one export line: its content, its stored leaf hash, ``kind: entry``.
+
+    ``canonical_details`` writes details as their canonical JSON reads back (for export files,
+    so other verifiers see the doubles that were hashed; see :func:`_exported_details`).
+    """
+    record = {"kind": "entry", **entry_fields(entry), "leaf_hash": entry.leaf_hash.hex()}
+    if canonical_details:
+        record["details"] = _exported_details(entry.details)
+    return record
 
 
 def head_record(head: AuditTreeHead) -> dict[str, Any]:

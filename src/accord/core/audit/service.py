@@ -92,16 +92,20 @@ def record(
     texts |= {"target_id": target_id, "ip": ip}
     _check_arguments(texts, at, actor_id, org_id)
     # Normalized to the JSON the leaf covers, so what is stored is exactly what is hashed.
-    plain_details = json.loads(canonical_json(details or {}, "details"))
+    plain_details = json.loads(canonical_json(details or {}, "details", strict=True))
     signer = signer_for_session(session)
     state = _locked_state(session)
     frontier = merkle.Frontier.from_json(json.loads(state.frontier))
     if frontier.size != state.size:
         raise RuntimeError("the audit state row is inconsistent; run `accord audit verify`")
     entry = AuditEntry(
-        seq=state.size, at=ensure_utc(at), actor_id=actor_id, org_id=org_id,
-        details=plain_details, **texts,
-    )  # fmt: skip
+        seq=state.size,
+        at=ensure_utc(at),
+        actor_id=actor_id,
+        org_id=org_id,
+        details=plain_details,
+        **texts,
+    )
     entry.leaf_hash = merkle.leaf_hash(leaf_data(entry_fields(entry)))
     frontier = frontier.append(entry.leaf_hash)
     root = frontier.root()
@@ -119,9 +123,7 @@ def record(
     return entry
 
 
-def _check_arguments(
-    texts: Mapping[str, str], at: datetime, *ids: uuid.UUID | None
-) -> None:
+def _check_arguments(texts: Mapping[str, str], at: datetime, *ids: uuid.UUID | None) -> None:
     if not isinstance(texts["action"], str) or not ACTION_PATTERN.fullmatch(texts["action"]):
         raise ValueError(
             f"audit action {texts['action']!r} is not a lowercase dotted name "
@@ -148,8 +150,8 @@ def _locked_state(session: Session) -> AuditState:
     if state is None:
         # Two first appenders may race here: the loser's insert does nothing, then it waits
         # on the winner's row lock like any later appender.
-        values = {"id": _STATE_ID, "size": 0, "frontier": json.dumps(merkle.Frontier.empty().to_json())}
-        session.execute(_insert_if_absent(session).values(**values))
+        empty = json.dumps(merkle.Frontier.empty().to_json())
+        session.execute(_insert_if_absent(session).values(id=_STATE_ID, size=0, frontier=empty))
         state = session.scalars(stmt).one()
     return state
 
@@ -309,7 +311,6 @@ def iter_entries(session: Session, *, batch: int = _BATCH) -> Iterator[AuditEntr
         if len(rows) < batch:
             return
         after = rows[-1].seq
-        session.expunge_all()
 
 
 def iter_tree_heads(session: Session, *, batch: int = _BATCH) -> Iterator[AuditTreeHead]:

@@ -69,7 +69,10 @@ def tree_head_message(size: int, at: datetime, root: bytes) -> bytes:
 
 
 def key_id_of(public_key: Ed25519PublicKey) -> str:
-    """Lowercase hex SHA-256 of the raw 32-byte public key (RFC 9162 §4.4 uses the same idea)."""
+    """Lowercase hex SHA-256 of the raw 32-byte public key.
+
+    Like RFC 6962 §3.2's LogID, which hashes the key's DER encoding instead.
+    """
     raw = public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
     return hashlib.sha256(raw).hexdigest()
 
@@ -154,6 +157,9 @@ def _create_private_key(path: Path) -> Ed25519PrivateKey:
 
 def signer_for(path: Path) -> AuditSigner:
     """The signer of the key file at `path`, created on first use; read once per process."""
+    signer = _signers.get(path)
+    if signer is not None:
+        return signer
     resolved = path.expanduser().resolve()
     with _signers_lock:
         signer = _signers.get(resolved)
@@ -163,6 +169,7 @@ def signer_for(path: Path) -> AuditSigner:
             else:
                 key = _create_private_key(resolved)
             signer = _signers[resolved] = AuditSigner(key)
+        _signers[path] = signer
         return signer
 
 

@@ -67,7 +67,9 @@ class _Runs:
         else:
             self.ranges.append([first, last])
 
-    def problems(self, one: str, many: str, *, seq_of: Callable[[int], int | None]) -> list[Problem]:
+    def problems(
+        self, one: str, many: str, *, seq_of: Callable[[int], int | None]
+    ) -> list[Problem]:
         out = []
         for first, last in self.ranges:
             span = str(first) if first == last else f"{first}..{last}"
@@ -110,10 +112,9 @@ class _Walk:
         if seq > self.expected:
             self.missing.add(self.expected, seq - 1)
             self.broken = True
+        leaf = self._leaf(seq, entry)
         if not self.broken:
-            self.frontier = self.frontier.append(self._leaf(seq, entry))
-        else:
-            self._leaf(seq, entry)
+            self.frontier = self.frontier.append(leaf)
         self.expected = seq + 1
         self.checked += 1
 
@@ -130,13 +131,8 @@ class _Walk:
 
     def head(self, head: _Head) -> None:
         """Take one signed head (heads arrive in size order once the entries reach them)."""
-        if head.size <= self.last_head:
-            self.problems.append(Problem(None, f"tree head {head.size}: out of order or repeated"))
+        if not self._advance(head.size):
             return
-        if head.size > self.last_head + 1:
-            self.missing_heads.add(self.last_head + 1, head.size - 1)
-            self._fail(self.last_head + 1, "missing")
-        self.last_head = head.size
         if head.key_id != self.key_id:
             self.other_keys.add(head.size)
         if not head.signature_ok:
@@ -150,6 +146,17 @@ class _Walk:
         elif self.first_mismatch is None:
             self.first_mismatch = head.size
 
+    def _advance(self, size: int) -> bool:
+        """Move to the head of `size`, noting skipped sizes; False if it comes out of order."""
+        if size <= self.last_head:
+            self.problems.append(Problem(None, f"tree head {size}: out of order or repeated"))
+            return False
+        if size > self.last_head + 1:
+            self.missing_heads.add(self.last_head + 1, size - 1)
+            self._fail(self.last_head + 1, "missing")
+        self.last_head = size
+        return True
+
     def _fail(self, size: int, reason: str) -> None:
         if self.first_failure is None:
             self.first_failure = (size, reason)
@@ -157,8 +164,7 @@ class _Walk:
     def malformed_head(self, position: int, size: int | None, error: str) -> None:
         name = f"tree head {size}" if size is not None else f"tree head #{position}"
         self.problems.append(Problem(None, f"{name}: malformed ({error})"))
-        if size is not None and size > self.last_head:
-            self.last_head = size
+        if size is not None and size > self.last_head and self._advance(size):
             self._fail(size, "malformed")
 
     def finish(self) -> VerificationResult:
@@ -183,7 +189,7 @@ class _Walk:
             return n
 
         def head_seq(_: int) -> None:
-            return None
+            return None  # a head problem names no entry by itself
 
         return [
             *self.altered.problems(

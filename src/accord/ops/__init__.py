@@ -1,0 +1,1 @@
+"""Running Accord: serving, migrations, configuration, the demo world and synthetic data."""

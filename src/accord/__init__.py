@@ -1,4 +1,4 @@
-"""Accord: public safety and private security partners working together under enforced agreements."""
+"""Accord: public safety and private security partners working together under agreements."""
 
 __all__ = ["__version__"]
 

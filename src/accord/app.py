@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,11 +22,11 @@ from accord.core.errors import AccordError
 from accord.settings import Settings
 from accord.web.metrics import Metrics
 from accord.web.middleware import AccordMiddleware
+from accord.web.openapi import install_openapi
 from accord.web.templating import make_templates
 
 __all__ = ["create_app", "read_session"]
 
-log = logging.getLogger("accord.app")
 STATIC_DIR = Path(__file__).resolve().parent / "web" / "static"
 PROBLEM_JSON = "application/problem+json"
 
@@ -58,6 +57,7 @@ def create_app(
     _include_routers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_api_docs(app)
+    install_openapi(app)
     app.add_middleware(
         AccordMiddleware,
         max_body_bytes=settings.max_body_bytes,
@@ -90,9 +90,9 @@ def _install_api_docs(app: FastAPI) -> None:
 
 
 def _include_routers(app: FastAPI) -> None:
+    from accord.audit import api as audit_api
     from accord.auth import api as auth_api
     from accord.auth import views as auth_views
-    from accord.core.audit import api as audit_api
     from accord.orgs import api as orgs_api
     from accord.orgs import views as orgs_views
     from accord.web import health
@@ -116,9 +116,16 @@ def _wants_html(request: Request) -> bool:
 
 def _problem(request: Request, status: int, body: dict[str, Any]) -> Response:
     if _wants_html(request):
-        templates = request.app.state.templates
-        return templates.TemplateResponse(
-            request, "error.html", {"problem": body}, status_code=status
+        from accord.auth.deps import optional_page_user  # auth imports app helpers
+        from accord.web.pages import render
+
+        # The signed-in person's navigation stays on error pages (anonymous: none).
+        return render(
+            request,
+            "error.html",
+            {"problem": body},
+            principal=optional_page_user(request),
+            status_code=status,
         )
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
@@ -168,14 +175,3 @@ def _install_error_handlers(app: FastAPI) -> None:
         for name, value in (exc.headers or {}).items():
             response.headers[name] = value
         return response
-
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> Response:
-        log.error("unhandled error", exc_info=exc, extra={"fields": {"path": request.url.path}})
-        body = {
-            "type": "urn:accord:problem:internal",
-            "title": "Internal error",
-            "status": 500,
-            "detail": "Something went wrong on our side; nothing was changed.",
-        }
-        return _problem(request, 500, body)

@@ -108,8 +108,8 @@ def root(ctx: click.Context, data_dir: Path | None) -> None:
 
 
 def _register() -> None:
+    from accord.audit.cli import audit
     from accord.auth.cli import register as register_auth
-    from accord.core.audit.cli import audit
     from accord.ops.cli import config, db, demo, seed, serve
     from accord.orgs.cli import org, user
 

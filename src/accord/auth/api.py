@@ -16,7 +16,8 @@ from accord.auth.deps import (
     Principal,
     api_user,
     client_ip,
-    pending_session,
+    pending_api_session,
+    same_secret,
     session_cookie_name,
 )
 from accord.auth.domain import SCOPE_FEATURES
@@ -25,7 +26,7 @@ from accord.core.db import Database
 from accord.core.errors import Forbidden, NotFound
 from accord.settings import Settings
 
-__all__ = ["router", "set_session_cookie"]
+__all__ = ["clear_session_cookie", "router", "set_session_cookie"]
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -103,6 +104,18 @@ class TokenCreated(TokenRead):
     token: str = Field(description="The secret; shown this once only.")
 
 
+def clear_session_cookie(response: Response, settings: Settings) -> None:
+    """Expire the session cookie with the attributes it was set with (a __Host- cookie is
+    only replaced by one that is Secure too)."""
+    response.delete_cookie(
+        session_cookie_name(settings),
+        path="/",
+        secure=settings.secure_cookies,
+        httponly=True,
+        samesite="lax",
+    )
+
+
 def set_session_cookie(response: Response, settings: Settings, secret: str) -> None:
     response.set_cookie(
         session_cookie_name(settings),
@@ -143,8 +156,8 @@ def create_session(body: SignInBody, request: Request, response: Response) -> Se
 
 
 def _pending_with_csrf(request: Request) -> ResolvedSession:
-    pending = pending_session(request)
-    if request.headers.get("x-csrf-token") != pending.session.csrf_token:
+    pending = pending_api_session(request)
+    if not same_secret(request.headers.get("x-csrf-token", ""), pending.session.csrf_token):
         raise Forbidden("Missing or wrong X-CSRF-Token header.")
     return pending
 
@@ -176,7 +189,7 @@ def delete_session(
             at=request.app.state.clock(),
             ip=principal.ip,
         )
-    response.delete_cookie(session_cookie_name(request.app.state.settings), path="/")
+    clear_session_cookie(response, request.app.state.settings)
 
 
 @router.get("/me", summary="Who the credentials belong to")
@@ -241,7 +254,7 @@ def change_password(
         at=request.app.state.clock(),
         ip=principal.ip,
     )
-    response.delete_cookie(session_cookie_name(request.app.state.settings), path="/")
+    clear_session_cookie(response, request.app.state.settings)
 
 
 def _token_read(token: tokens.ApiToken) -> TokenRead:
@@ -274,6 +287,7 @@ def create_token(
         expires_at=expires,
         at=at,
         ip=principal.ip,
+        within=principal.scopes,
     )
     response.headers["location"] = f"/api/v1/auth/tokens/{token.id}"
     return TokenCreated(**_token_read(token).model_dump(), token=secret)

@@ -31,7 +31,9 @@ __all__ = [
     "client_ip",
     "optional_page_user",
     "page_user",
+    "pending_api_session",
     "pending_session",
+    "same_secret",
     "session_cookie_name",
 ]
 
@@ -65,6 +67,11 @@ class Principal:
     csrf_token: str | None
     ip: str
     mfa_enabled: bool
+
+
+def same_secret(given: str, expected: str) -> bool:
+    """Constant-time comparison that also takes non-ASCII input (compare_digest on str won't)."""
+    return hmac.compare_digest(given.encode(), expected.encode())
 
 
 def session_cookie_name(settings: Settings) -> str:
@@ -188,7 +195,7 @@ def api_user(feature: str, *, write: bool = False) -> Callable[[Request], Princi
             raise Unauthorized("Sign in, or present an API token.")
         if request.method in UNSAFE_METHODS:
             sent = request.headers.get("x-csrf-token", "")
-            if not principal.csrf_token or not hmac.compare_digest(sent, principal.csrf_token):
+            if not principal.csrf_token or not same_secret(sent, principal.csrf_token):
                 raise Forbidden("Missing or wrong X-CSRF-Token header.")
         return principal
 
@@ -217,15 +224,19 @@ def pending_session(request: Request) -> ResolvedSession:
     return resolved
 
 
+def pending_api_session(request: Request) -> ResolvedSession:
+    """As pending_session, for JSON routes: no session is a 401, not a redirect."""
+    resolved = _resolved(request)
+    if resolved is None:
+        raise Unauthorized("Sign in with e-mail and password first.")
+    return resolved
+
+
 def optional_page_user(request: Request) -> Principal | None:
     return _from_cookie(request)
 
 
 def check_form_csrf(principal: Principal, token: str | None) -> None:
     """Forms carry the session's CSRF token; a missing or wrong one is refused."""
-    if (
-        not principal.csrf_token
-        or not token
-        or not hmac.compare_digest(token, principal.csrf_token)
-    ):
+    if not principal.csrf_token or not token or not same_secret(token, principal.csrf_token):
         raise Forbidden("The form has expired or did not come from Accord. Reload and try again.")

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from accord.auth.domain import ScopeError, parse_scopes
+from accord.auth.domain import ScopeError, grants, parse_scopes
 from accord.auth.models import ApiToken
 from accord.core.audit.service import record
 from accord.core.db import Database
@@ -57,12 +57,27 @@ def create_api_token(
     expires_at: datetime | None,
     at: datetime,
     ip: str = "",
+    within: frozenset[str] | None = None,
 ) -> tuple[str, ApiToken]:
-    """A new token for `person_id`; the secret is returned here and never again."""
+    """A new token for `person_id`; the secret is returned here and never again.
+
+    `within` is the scopes of the token making the request, if one is: a token cannot mint a
+    token that may do more than itself.
+    """
     try:
         clean_scopes = parse_scopes(scopes)
     except ScopeError as exc:
         raise Invalid(str(exc), errors=[{"field": "scopes", "message": str(exc)}]) from exc
+    if within is not None:
+        wider = [
+            scope
+            for scope in clean_scopes
+            if not grants(within, scope.partition(":")[0], write=scope.endswith(":write"))
+        ]
+        if wider:
+            raise Forbidden(
+                f"A token cannot create a token with scopes it does not hold: {', '.join(wider)}."
+            )
     name = name.strip()
     if not name:
         raise Invalid(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import uuid
 from datetime import timedelta
 from typing import Annotated
@@ -13,7 +12,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from accord.auth import service, tokens
-from accord.auth.api import set_session_cookie
+from accord.auth.api import clear_session_cookie, set_session_cookie
 from accord.auth.deps import (
     Principal,
     check_form_csrf,
@@ -21,7 +20,7 @@ from accord.auth.deps import (
     optional_page_user,
     page_user,
     pending_session,
-    session_cookie_name,
+    same_secret,
 )
 from accord.auth.domain import SCOPE_FEATURES, MfaStep, mfa_required
 from accord.core.errors import AccordError, Forbidden, Invalid
@@ -79,7 +78,7 @@ def sign_in_submit(
     settings: Settings = request.app.state.settings
     expected = request.cookies.get(_presession_cookie(settings), "")
     target = safe_next(next)
-    if not expected or not hmac.compare_digest(expected, csrf_token):
+    if not expected or not same_secret(expected, csrf_token):
         return _sign_in_page(
             request,
             next_=target,
@@ -108,13 +107,19 @@ def sign_in_submit(
     }[result.mfa_step]
     response = redirect(step_target)
     set_session_cookie(response, settings, result.secret)
-    response.delete_cookie(_presession_cookie(settings), path="/")
+    response.delete_cookie(
+        _presession_cookie(settings),
+        path="/",
+        secure=settings.secure_cookies,
+        httponly=True,
+        samesite="strict",
+    )
     return response
 
 
 def _check_pending_csrf(request: Request, token: str) -> uuid.UUID:
     pending = pending_session(request)
-    if not hmac.compare_digest(pending.session.csrf_token, token):
+    if not same_secret(pending.session.csrf_token, token):
         raise Forbidden("The form has expired or did not come from Accord. Reload and try again.")
     return pending.session.id
 
@@ -135,7 +140,7 @@ def mfa_form(request: Request, next: str = "/") -> Response:
 def mfa_submit(
     request: Request,
     code: Annotated[str, Form(max_length=32)],
-    csrf_token: Annotated[str, Form(max_length=64)],
+    csrf_token: Annotated[str, Form(max_length=64)] = "",
     next: str = "/",
 ) -> Response:
     session_id = _check_pending_csrf(request, csrf_token)
@@ -154,7 +159,7 @@ def mfa_submit(
         return render(
             request,
             "auth/mfa_verify.html",
-            {"csrf_token": csrf_token, "error": exc.detail},
+            {"csrf_token": csrf_token, "error": exc.detail, "next": safe_next(next)},
             status_code=exc.status,
         )
     return redirect(safe_next(next))
@@ -193,7 +198,7 @@ def enrol_form(request: Request, next: str = "/", error: str = "") -> Response:
 def enrol_submit(
     request: Request,
     code: Annotated[str, Form(max_length=32)],
-    csrf_token: Annotated[str, Form(max_length=64)],
+    csrf_token: Annotated[str, Form(max_length=64)] = "",
     next: str = "/",
 ) -> Response:
     session_id = _check_pending_csrf(request, csrf_token)
@@ -221,7 +226,7 @@ def sign_out(request: Request, csrf_token: Annotated[str, Form(max_length=64)]) 
         ip=client_ip(request),
     )
     response = redirect("/sign-in")
-    response.delete_cookie(session_cookie_name(request.app.state.settings), path="/")
+    clear_session_cookie(response, request.app.state.settings)
     return response
 
 
@@ -250,7 +255,7 @@ def account_password(
     principal: Annotated[Principal, Depends(page_user)],
     current_password: Annotated[str, Form(max_length=4096)],
     new_password: Annotated[str, Form(max_length=4096)],
-    csrf_token: Annotated[str, Form(max_length=64)],
+    csrf_token: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     check_form_csrf(principal, csrf_token)
     try:
@@ -266,14 +271,14 @@ def account_password(
     except Invalid as exc:
         return _account_page(request, principal, status_code=422, password_error=exc.detail)
     response = redirect("/sign-in?next=/account")
-    response.delete_cookie(session_cookie_name(request.app.state.settings), path="/")
+    clear_session_cookie(response, request.app.state.settings)
     return response
 
 
 @router.post("/account/mfa")
 def account_mfa(
     principal: Annotated[Principal, Depends(page_user)],
-    csrf_token: Annotated[str, Form(max_length=64)],
+    csrf_token: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     check_form_csrf(principal, csrf_token)
     return redirect("/mfa/enrol?next=/account")
@@ -284,7 +289,7 @@ def account_token_create(
     request: Request,
     principal: Annotated[Principal, Depends(page_user)],
     name: Annotated[str, Form(max_length=120)],
-    csrf_token: Annotated[str, Form(max_length=64)],
+    csrf_token: Annotated[str, Form(max_length=64)] = "",
     scopes: Annotated[list[str] | None, Form()] = None,
     expires_in_days: Annotated[int, Form(ge=1, le=3650)] = 90,
 ) -> Response:
@@ -311,7 +316,7 @@ def account_token_revoke(
     token_id: uuid.UUID,
     request: Request,
     principal: Annotated[Principal, Depends(page_user)],
-    csrf_token: Annotated[str, Form(max_length=64)],
+    csrf_token: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     check_form_csrf(principal, csrf_token)
     tokens.revoke_api_token(

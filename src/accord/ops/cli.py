@@ -23,6 +23,7 @@ from accord.ops import demo_folder
 from accord.ops.demo import seed_demo, sign_in_rows
 from accord.ops.server import (
     ServeOptions,
+    check_key_files,
     check_revision,
     listen_socket,
     listen_url,
@@ -86,6 +87,7 @@ def _serve(cli: CliContext, settings: Settings, sock: socket.socket, options: Se
             database = cli.db()
             if database.dialect != "sqlite":
                 check_revision(settings)
+            check_key_files(database, settings)
             record_settings_change(database, settings, at=utcnow())
         app = create_app(settings, db=database)
         url = listen_url(settings.host, settings.port)

@@ -11,18 +11,20 @@ from typing import Any
 
 import uvicorn
 from alembic.script import ScriptDirectory
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from accord.core.audit.models import AuditEntry
+from accord.core.audit.models import AuditEntry, AuditState
 from accord.core.audit.service import record
 from accord.core.db import Database
 from accord.core.errors import Conflict
 from accord.migrations import alembic_config, current_revision
+from accord.orgs.models import Person
 from accord.settings import Settings
 
 __all__ = [
     "SETTINGS_ACTION",
     "ServeOptions",
+    "check_key_files",
     "check_revision",
     "listen_socket",
     "listen_url",
@@ -77,6 +79,29 @@ def check_revision(settings: Settings) -> None:
     problem = revision_problem(current_revision(url), head, known)
     if problem is not None:
         raise Conflict(f"the database at {settings.shown()['database_url']} {problem}")
+
+
+def check_key_files(db: Database, settings: Settings) -> None:
+    """Conflict when data exists whose key file is missing: a fresh key would be silent damage.
+
+    A new audit key would sign new tree heads that no one can link to the old ones, and a new
+    field key could not open the MFA secrets already stored.
+    """
+    audit_key = settings.effective_audit_key_path
+    field_key = settings.effective_field_key_path
+    with db.reading() as s:
+        log_size = s.scalar(select(func.coalesce(func.max(AuditState.size), 0))) or 0
+        sealed = s.scalar(select(func.count()).where(Person.totp_secret_enc.is_not(None))) or 0
+    if log_size and not audit_key.exists():
+        raise Conflict(
+            f"the audit log holds {log_size} entries but its signing key {audit_key} is missing: "
+            "restore the key from your backup (or point ACCORD_AUDIT_KEY_PATH at it)"
+        )
+    if sealed and not field_key.exists():
+        raise Conflict(
+            f"{sealed} accounts have MFA secrets sealed with {field_key}, which is missing: "
+            "restore it from your backup (or point ACCORD_FIELD_KEY_PATH at it)"
+        )
 
 
 def _digest(value: Any) -> str:

@@ -129,7 +129,8 @@ def _group_page(
     actor = principal.actor
     with request.app.state.db.reading() as s:
         group = queries.get_group(s, actor=actor, group_id=group_id)
-        may_manage = can_manage_group(actor, str(group.coordinator_id or "") or None)
+        coordinator_id = str(group.coordinator_id) if group.coordinator_id else None
+        may_manage = can_manage_group(actor, coordinator_id)
         addable = []
         if may_manage:
             vetted = queries.list_organizations(

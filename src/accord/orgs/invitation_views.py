@@ -34,6 +34,12 @@ MISMATCH = [
 ]
 
 
+@router.get("/people/invitations")
+def invitations_home(principal: User) -> Response:
+    """Where a reload after inviting lands: the people page (the link is not shown again)."""
+    return redirect("/people")
+
+
 @router.post("/people/invitations")
 def invite(
     request: Request,

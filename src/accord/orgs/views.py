@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from accord.app import read_session
 from accord.auth.deps import Principal, check_form_csrf, page_user
 from accord.core.audit import service as audit
-from accord.core.errors import AccordError
+from accord.core.errors import AccordError, Invalid
 from accord.orgs import group_views, invitation_views, org_edit_views, people_views, queries
 from accord.orgs.area_svg import outline_of
 from accord.orgs.domain import (
@@ -32,10 +32,11 @@ from accord.web.pages import field_errors, parse_enum, redirect, render, url_wit
 __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
-# /orgs/new before /orgs/{org_id}: the first route whose path matches is the one that answers.
+# Fixed paths before templated ones (/orgs/new before /orgs/{org_id}, /people/invitations
+# before /people/{person_id}): the first route whose path matches is the one that answers.
 router.include_router(org_edit_views.router)
-router.include_router(people_views.router)
 router.include_router(invitation_views.router)
+router.include_router(people_views.router)
 router.include_router(group_views.router)
 
 PAGE_SIZE = 25
@@ -130,32 +131,36 @@ def vet(
             actor=principal.actor,
             at=request.app.state.clock(),
             org_id=org_id,
-            state=parse_enum(VettingState, state) or VettingState(state),
+            state=_vetting_state(state),
             reason=reason,
             ip=principal.ip,
         )
-    except (AccordError, ValueError) as exc:
+    except AccordError as exc:
         return _vetting_failed(request, principal, org_id, exc, state, reason)
     return redirect(url_with(f"/orgs/{org_id}", notice="vetting-changed"))
+
+
+def _vetting_state(value: str) -> VettingState:
+    state = parse_enum(VettingState, value)
+    if state is None:
+        raise Invalid("state: choose one", errors=[{"field": "state", "message": "choose one"}])
+    return state
 
 
 def _vetting_failed(
     request: Request,
     principal: Principal,
     org_id: uuid.UUID,
-    exc: Exception,
+    exc: AccordError,
     state: str,
     reason: str,
 ) -> Response:
-    if isinstance(exc, AccordError) and exc.status in (403, 404):
+    """The profile again, with why the decision was refused and what was typed."""
+    if exc.status in (403, 404):
         raise exc
-    errors = (
-        field_errors(exc)
-        if isinstance(exc, AccordError)
-        else [{"field": "state", "message": "choose a state", "anchor": "state", "label": "State"}]
-    )
-    status = exc.status if isinstance(exc, AccordError) else 422
     with request.app.state.db.reading() as session:
         context = _profile_context(session, principal.actor, org_id)
-    context.update(vetting_errors=errors, vetting_state=state, vetting_reason=reason)
-    return render(request, "orgs/profile.html", context, principal=principal, status_code=status)
+    context.update(vetting_errors=field_errors(exc), vetting_state=state, vetting_reason=reason)
+    return render(
+        request, "orgs/profile.html", context, principal=principal, status_code=exc.status
+    )

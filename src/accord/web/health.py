@@ -26,7 +26,12 @@ def readyz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "not ready", "database": "unreachable"}, status_code=503)
 
 
-@router.get("/metrics", summary="Request counts and latency per route (Prometheus text format)")
+@router.get(
+    "/metrics",
+    summary="Request counts and latency per route (Prometheus text format)",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {"text/plain; version=0.0.4": {"schema": {"type": "string"}}}}},
+)
 def metrics(request: Request) -> PlainTextResponse:
     registry: Metrics = request.app.state.metrics
     return PlainTextResponse(registry.render(), media_type="text/plain; version=0.0.4")

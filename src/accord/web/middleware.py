@@ -67,10 +67,21 @@ class AccordMiddleware:
         status_holder = {"status": 500}
         declared = _content_length(scope)
         if declared is not None and declared > self.max_body_bytes:
-            await _too_large(send, self.max_body_bytes, request_id, self._headers(path))
+            await _send_problem(
+                send, _too_large(self.max_body_bytes), request_id, self._headers(path)
+            )
             self._finish(scope, 413, started, request_id)
             return
-        receive = self._limited(receive)
+        body = await _read_body(receive, self.max_body_bytes)
+        if body is None:
+            # A body without a length (chunked) that grew past the limit: answered here,
+            # before the app, whose body parser would report it as a mere parse error.
+            await _send_problem(
+                send, _too_large(self.max_body_bytes), request_id, self._headers(path)
+            )
+            self._finish(scope, 413, started, request_id)
+            return
+        receive = _replay(body, receive)
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -84,28 +95,18 @@ class AccordMiddleware:
 
         try:
             await self.app(scope, receive, send_wrapper)
-        except BodyTooLargeError:
-            # A chunked body grew past the limit after the app began to read it.
-            if not status_holder.get("started"):
-                status_holder["status"] = 413
-                await _too_large(send, self.max_body_bytes, request_id, self._headers(path))
+        except Exception:
+            # Answered here, inside this middleware, so a 500 carries the security headers too;
+            # the body never includes the exception's text.
+            log.exception(
+                "unhandled error", extra={"fields": {"request_id": request_id, "path": path}}
+            )
+            if status_holder.get("started"):
+                raise
+            status_holder["status"] = 500
+            await _send_problem(send, INTERNAL_ERROR, request_id, self._headers(path))
         finally:
             self._finish(scope, status_holder["status"], started, request_id)
-
-    def _limited(self, receive: Receive) -> Receive:
-        seen = 0
-        limit = self.max_body_bytes
-
-        async def wrapped() -> Message:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > limit:
-                    raise BodyTooLargeError(limit)
-            return message
-
-        return wrapped
 
     def _headers(self, path: str) -> list[tuple[bytes, bytes]]:
         csp = DOCS_CSP if path in ("/docs", "/redoc") else CSP
@@ -144,12 +145,36 @@ class AccordMiddleware:
         )
 
 
-class BodyTooLargeError(Exception):
-    """Raised from inside receive() when a streamed body passes the limit."""
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    """The whole request body, or None as soon as it passes `limit` bytes."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            # The client went away: let the app see the disconnect.
+            return b"".join(chunks)
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
 
-    def __init__(self, limit: int) -> None:
-        super().__init__(f"body larger than {limit} bytes")
-        self.limit = limit
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A receive() that hands the app the buffered body once, then the real channel."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -162,22 +187,32 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-async def _too_large(
-    send: Send, limit: int, request_id: str, extra: list[tuple[bytes, bytes]]
+INTERNAL_ERROR = {
+    "type": "urn:accord:problem:internal",
+    "title": "Internal error",
+    "status": 500,
+    "detail": "Something went wrong on our side; nothing was changed.",
+}
+
+
+def _too_large(limit: int) -> dict[str, Any]:
+    return {
+        "type": "urn:accord:problem:payload-too-large",
+        "title": "Request body too large",
+        "status": 413,
+        "detail": f"The request body is larger than {limit} bytes.",
+    }
+
+
+async def _send_problem(
+    send: Send, problem: dict[str, Any], request_id: str, extra: list[tuple[bytes, bytes]]
 ) -> None:
-    body = json.dumps(
-        {
-            "type": "urn:accord:problem:payload-too-large",
-            "title": "Request body too large",
-            "status": 413,
-            "detail": f"The request body is larger than {limit} bytes.",
-        }
-    ).encode()
+    body = json.dumps(problem).encode()
     headers = [
         (b"content-type", b"application/problem+json"),
         (b"content-length", str(len(body)).encode()),
         (b"x-request-id", request_id.encode()),
         *extra,
     ]
-    await send({"type": "http.response.start", "status": 413, "headers": headers})
+    await send({"type": "http.response.start", "status": problem["status"], "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypeVar
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -131,8 +131,17 @@ def render(
 
 
 def safe_next(target: str | None) -> str:
-    """Only a path on this site: never another host (open redirect), never a scheme."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+    """Only a path on this site: never another host (open redirect), never a scheme.
+
+    Browsers drop tabs and newlines inside URLs and read a backslash as a slash, so
+    `/<tab>/evil.example` would become `//evil.example`: any such character refuses the target.
+    """
+    if not target or not target.startswith("/") or len(target) > 2000:
+        return "/"
+    if any(ord(c) < 0x20 or c in "\\\x7f" for c in target):
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or target.startswith("//"):
         return "/"
     return target
 

@@ -10,8 +10,8 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from accord.app import read_session
+from accord.audit import views as audit_views
 from accord.auth.deps import Principal, page_user
-from accord.core.audit import views as audit_views
 from accord.orgs.domain import Permission, can, can_edit_organization, can_manage_people_of
 from accord.web.dashboard import Figures, load_figures
 from accord.web.pages import render

@@ -1,4 +1,4 @@
-"""Fixtures of the auth HTTP tests: the real app on the test database, a person, a signed-in client."""
+"""Fixtures of the auth HTTP tests: the real app on the test database, a person, signing in."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING
 import pytest
 from fastapi import FastAPI
 from starlette.exceptions import StarletteDeprecationWarning
+from tests.factories import DEFAULT_PASSWORD, make_person, port_city_police
 
 from accord.app import create_app
 from accord.core.db import Database
 from accord.orgs.models import Organization, Person
 from accord.settings import Settings
-from tests.factories import DEFAULT_PASSWORD, make_person, port_city_police
 
 if TYPE_CHECKING:
     from tests.conftest import MutableClock
@@ -51,7 +51,7 @@ def person(db: Database, org: Organization) -> Person:
 
 @pytest.fixture
 def sign_in(client: TestClient) -> SignIn:
-    """Sign `person` in through the JSON API; the cookie stays in the client, the CSRF token returns."""
+    """Sign in through the JSON API; the cookie stays in the client, the CSRF token comes back."""
 
     def do(person: Person, password: str = DEFAULT_PASSWORD, on: TestClient | None = None) -> str:
         response = (on or client).post(

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import pyotp
 import pytest
 from starlette.testclient import TestClient
+from tests.factories import DEFAULT_PASSWORD, make_person, token_for
 
 from accord.app import create_app
 from accord.auth.service import LOCKED_MESSAGE, TOTP_CONTEXT, WRONG_CREDENTIALS
@@ -20,7 +21,6 @@ from accord.orgs.domain import Role
 from accord.orgs.models import Organization, Person
 from accord.orgs.people import deactivate_person
 from accord.settings import Settings
-from tests.factories import DEFAULT_PASSWORD, make_person, token_for
 
 if TYPE_CHECKING:
     from tests.conftest import MutableClock
@@ -203,7 +203,7 @@ def test_a_csrf_header_with_non_ascii_characters_is_refused_not_a_server_error(
     response = client.post(
         "/api/v1/auth/tokens",
         json={"name": "dispatch", "scopes": ["orgs:read"]},
-        headers={"x-csrf-token": "\xe9t\xe9".encode("latin-1")},  # type: ignore[dict-item]
+        headers={"x-csrf-token": "\xe9t\xe9".encode("latin-1")},
     )
     assert response.status_code == 403
     assert response.headers["content-type"] == PROBLEM
@@ -222,15 +222,19 @@ def test_session_reads_need_no_csrf_header(
 # API tokens
 
 
-@pytest.mark.parametrize("scheme", ["Bearer", "bearer", "Token"])
-def test_a_token_is_accepted_in_the_authorization_header(
-    client: TestClient, db: Database, person: Person, scheme: str
+def test_a_token_is_accepted_with_the_bearer_or_token_scheme(
+    client: TestClient, db: Database, person: Person
 ) -> None:
     secret = token_for(db, person, ["people:read"])
-    response = client.get("/api/v1/auth/me", headers={"authorization": f"{scheme} {secret}"})
-    assert response.status_code == 200
-    body = response.json()
-    assert (body["email"], body["via"], body["scopes"]) == (person.email, "token", ["people:read"])
+    for scheme in ("Bearer", "bearer", "Token"):
+        response = client.get("/api/v1/auth/me", headers={"authorization": f"{scheme} {secret}"})
+        assert response.status_code == 200, scheme
+        body = response.json()
+        assert (body["email"], body["via"], body["scopes"]) == (
+            person.email,
+            "token",
+            ["people:read"],
+        )
 
 
 def test_a_token_is_accepted_as_the_password_of_http_basic(
@@ -288,7 +292,7 @@ def test_a_write_scope_also_reads_and_needs_no_csrf_header(
     headers = {"authorization": f"Bearer {token_for(db, person, ['people:write'])}"}
     assert client.get("/api/v1/auth/me", headers=headers).status_code == 200
     response = client.post(
-        "/api/v1/auth/tokens", json={"name": "x", "scopes": ["orgs:read"]}, headers=headers
+        "/api/v1/auth/tokens", json={"name": "x", "scopes": ["people:read"]}, headers=headers
     )
     assert response.status_code == 201
 
@@ -442,7 +446,11 @@ def test_a_code_from_the_authenticator_finishes_sign_in_over_the_api(
 
 @pytest.mark.parametrize("code", ["１２３４５６", "١٢٣٤٥٦"])
 def test_a_code_of_non_ascii_digits_is_refused_not_a_server_error(
-    client: TestClient, db: Database, settings: Settings, clock: MutableClock, person: Person,
+    client: TestClient,
+    db: Database,
+    settings: Settings,
+    clock: MutableClock,
+    person: Person,
     code: str,
 ) -> None:
     # str.isdigit() is true for full-width and Arabic-Indic digits; check_totp then hands them
@@ -506,3 +514,35 @@ def test_an_idle_session_is_refused_after_thirty_minutes(
     sign_in(person)
     clock.advance(minutes=30)
     assert client.get("/api/v1/auth/me").status_code == 401
+
+
+def test_a_token_cannot_mint_a_token_with_scopes_it_does_not_hold(
+    client: TestClient, db: Database, person: Person
+) -> None:
+    # A token limited to people:write must not be able to create an orgs:write token for the
+    # same account: the scope limit would mean nothing. Sessions may choose any scope.
+    headers = {"authorization": f"Bearer {token_for(db, person, ['people:write'])}"}
+    response = client.post(
+        "/api/v1/auth/tokens", json={"name": "wider", "scopes": ["orgs:write"]}, headers=headers
+    )
+    assert response.status_code == 403
+    assert response.headers["content-type"] == PROBLEM
+
+
+def test_with_secure_cookies_signing_out_really_clears_the_host_cookie(
+    settings: Settings, db: Database, clock: MutableClock, person: Person
+) -> None:
+    # RFC 6265bis §4.1.3.2: a browser ignores any Set-Cookie for a __Host- name that lacks
+    # Secure, including the expired one meant to delete it.
+    secure = settings.model_copy(update={"cookie_secure": True})
+    with TestClient(create_app(secure, db=db, clock=clock), base_url="https://testserver") as c:
+        session = c.post(
+            "/api/v1/auth/session", json={"email": person.email, "password": DEFAULT_PASSWORD}
+        ).json()
+        response = c.delete("/api/v1/auth/session", headers={"x-csrf-token": session["csrf_token"]})
+    assert response.status_code == 204
+    [cleared] = _set_cookies(response)
+    attributes = [a.strip().lower() for a in cleared.split(";")]
+    assert cleared.startswith("__Host-accord_session=")
+    assert "secure" in attributes
+    assert "path=/" in attributes

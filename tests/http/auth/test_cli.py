@@ -13,6 +13,7 @@ import pytest
 from alembic import command
 from click.testing import CliRunner, Result
 from sqlalchemy import select
+from tests.factories import DEFAULT_PASSWORD
 
 import accord.cli as accord_cli
 from accord.auth import service
@@ -25,11 +26,9 @@ from accord.core.security import FieldCipher, new_totp_secret
 from accord.migrations import alembic_config
 from accord.orgs.models import Person
 from accord.settings import Settings
-from tests.factories import DEFAULT_PASSWORD
 
 if TYPE_CHECKING:
     from starlette.testclient import TestClient
-
     from tests.conftest import MutableClock
 
 Run = Callable[..., Result]
@@ -57,7 +56,7 @@ def run(settings: Settings, db: Database, clock: MutableClock, tmp_path: Path) -
         "ACCORD_CONFIG_FILE": "",
     }
 
-    def invoke(*args: str, input: str | None = None) -> Result:  # noqa: A002 - click's name
+    def invoke(*args: str, input: str | None = None) -> Result:
         return CliRunner().invoke(accord_cli.root, list(args), env=env, input=input)
 
     return invoke
@@ -170,8 +169,13 @@ def test_user_reset_mfa_clears_the_authenticator_and_ends_every_session(
     signed_in = service.sign_in(
         db, settings, email=person.email, password=DEFAULT_PASSWORD, at=clock()
     )
-    service.verify_mfa(db, settings, session_id=signed_in.session.id,
-                       code=pyotp.TOTP(secret).at(clock()), at=clock())
+    service.verify_mfa(
+        db,
+        settings,
+        session_id=signed_in.session.id,
+        code=pyotp.TOTP(secret).at(clock()),
+        at=clock(),
+    )
 
     result = run("user", "reset-mfa", person.email, "--yes")
 
@@ -214,5 +218,7 @@ def test_user_unlock_releases_a_locked_account(
     assert service.sign_in(db, quick, email=person.email, password=DEFAULT_PASSWORD, at=clock())
 
 
-def test_unlocking_an_account_that_is_not_locked_is_one_error_line(run: Run, person: Person) -> None:
+def test_unlocking_an_account_that_is_not_locked_is_one_error_line(
+    run: Run, person: Person
+) -> None:
     assert "not locked" in _one_error_line(run("user", "unlock", person.email))

@@ -9,16 +9,15 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from starlette.exceptions import StarletteDeprecationWarning
+from tests.factories import make_person, port_city_police, token_for
 
 from accord.app import create_app
 from accord.core.db import Database
 from accord.core.ids import new_id
 from accord.settings import Settings
-from tests.factories import make_person, port_city_police, token_for
 
 if TYPE_CHECKING:
     from httpx import Response
-
     from tests.conftest import MutableClock
 
 with warnings.catch_warnings():
@@ -93,9 +92,18 @@ def test_an_over_long_password_is_refused_without_echo(client: TestClient) -> No
 
 @pytest.mark.parametrize(
     "raw",
-    [b"", b"null", b"[]", b'"text"', b"12", b"{}", b'{"email": null, "password": null}',
-     b"\xff\xfe\x00", b'{"email": "a@b.example", "password": ""}',
-     json.dumps({"email": "x" * 300, "password": SENTINEL}).encode()],
+    [
+        b"",
+        b"null",
+        b"[]",
+        b'"text"',
+        b"12",
+        b"{}",
+        b'{"email": null, "password": null}',
+        b"\xff\xfe\x00",
+        b'{"email": "a@b.example", "password": ""}',
+        json.dumps({"email": "x" * 300, "password": SENTINEL}).encode(),
+    ],
 )
 def test_junk_bodies_are_4xx_problems_never_500(client: TestClient, raw: bytes) -> None:
     response = _post_raw(client, raw)
@@ -145,9 +153,7 @@ def test_a_wrong_method_is_a_405_problem(client: TestClient) -> None:
     assert body["type"] == "urn:accord:problem:method-not-allowed"
 
 
-def test_unknown_and_malformed_ids_are_4xx_problems(
-    client: TestClient, db: Database
-) -> None:
+def test_unknown_and_malformed_ids_are_4xx_problems(client: TestClient, db: Database) -> None:
     person = make_person(db, port_city_police(db))
     headers = {"authorization": f"Bearer {token_for(db, person, ['people:write'])}"}
     _problem(client.delete(f"/api/v1/auth/tokens/{new_id()}", headers=headers), 404)

@@ -16,7 +16,6 @@ from accord.settings import Settings
 
 if TYPE_CHECKING:
     from httpx import Response
-
     from tests.conftest import MutableClock
 
 with warnings.catch_warnings():
@@ -80,14 +79,19 @@ REQUESTS = [
     pytest.param("GET", "/api/v1/no-such-endpoint", {}, None, 404, id="api-404"),
     pytest.param("GET", "/no-such-page", HTML, None, 404, id="html-404"),
     pytest.param("GET", "/api/v1/auth/session", {}, None, 405, id="405"),
-    pytest.param("POST", "/api/v1/auth/session", {"content-type": "application/json"}, b"{",
-                 422, id="422"),
+    pytest.param(
+        "POST", "/api/v1/auth/session", {"content-type": "application/json"}, b"{", 422, id="422"
+    ),
 ]
 
 
 @pytest.mark.parametrize(("method", "path", "headers", "body", "status"), REQUESTS)
 def test_every_response_carries_the_security_headers(
-    client: TestClient, method: str, path: str, headers: dict[str, str], body: bytes | None,
+    client: TestClient,
+    method: str,
+    path: str,
+    headers: dict[str, str],
+    body: bytes | None,
     status: int,
 ) -> None:
     response = client.request(method, path, headers=headers, content=body, follow_redirects=False)
@@ -102,7 +106,8 @@ def test_a_too_large_body_answer_carries_the_security_headers(
     small = settings.model_copy(update={"max_body_bytes": 1024})
     with TestClient(create_app(small, db=db, clock=clock)) as client:
         response = client.post(
-            "/api/v1/auth/session", content=b"x" * 2048,
+            "/api/v1/auth/session",
+            content=b"x" * 2048,
             headers={"content-type": "application/json"},
         )
     assert response.status_code == 413
@@ -153,8 +158,9 @@ def test_a_request_id_comes_back_on_every_response(client: TestClient) -> None:
     assert first != second
 
 
-@pytest.mark.parametrize(("path", "status"), [("/healthz", 200), ("/no-such-page", 404),
-                                              ("/api/v1/auth/me", 401)])
+@pytest.mark.parametrize(
+    ("path", "status"), [("/healthz", 200), ("/no-such-page", 404), ("/api/v1/auth/me", 401)]
+)
 def test_over_https_every_response_carries_hsts(
     secure_client: TestClient, path: str, status: int
 ) -> None:

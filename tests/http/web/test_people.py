@@ -38,6 +38,7 @@ def test_an_invitation_link_is_shown_once_then_accepted(
     assert link
     assert 'data-copy="#invitation-link"' in created.text
     assert link.group(1) not in client.get("/people").text  # never shown again
+    assert client.get("/people/invitations").headers["location"] == "/people"  # a reload
     assert "nia@pcpd.example" in client.get("/people").text  # listed as pending
 
     client.cookies.clear()

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 import pytest
+from tests.factories import port_city_police
 
 from accord.auth.service import TOTP_CONTEXT
 from accord.core.audit.service import list_entries
@@ -13,7 +14,6 @@ from accord.core.db import Database
 from accord.core.security import FieldCipher, new_totp_secret
 from accord.orgs.models import Organization, Person
 from accord.settings import Settings
-from tests.factories import port_city_police
 
 AuditLookup = Callable[[Person], list[tuple[str, dict[str, object]]]]
 Enrol = Callable[[Person, datetime], str]

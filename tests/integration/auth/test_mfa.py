@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import pyotp
 import pytest
 from sqlalchemy import select
+from tests.factories import DEFAULT_PASSWORD, actor_of, harbour_mall, make_person
 
 from accord.auth import service
 from accord.auth.domain import MfaStep
@@ -21,7 +22,6 @@ from accord.core.security import TOTP_PERIOD, hash_password, new_recovery_codes
 from accord.orgs.domain import Role
 from accord.orgs.models import Organization, Person
 from accord.settings import Settings
-from tests.factories import DEFAULT_PASSWORD, actor_of, harbour_mall, make_person
 
 if TYPE_CHECKING:
     from tests.conftest import MutableClock
@@ -225,6 +225,45 @@ def test_wrong_codes_count_toward_the_lock(
     assert _session(db, result.session.id).end_reason == "locked"
 
 
+def test_re_entering_the_password_does_not_reset_the_count_of_wrong_codes(
+    db: Database, settings: Settings, clock: MutableClock, org: Organization, enrol_directly: Enrol
+) -> None:
+    # Otherwise someone who knows the password could guess codes without end, signing in
+    # again before every fifth guess.
+    person = make_person(db, org)
+    secret = enrol_directly(person, clock())
+    wrong = _code(secret, clock() + timedelta(minutes=10))
+    first = _sign_in(db, settings, person, clock())
+    for _ in range(4):
+        with pytest.raises(Unauthorized):
+            service.verify_mfa(db, settings, session_id=first.session.id, code=wrong, at=clock())
+    clock.advance(seconds=1)
+    second = _sign_in(db, settings, person, clock())
+    with pytest.raises(Unauthorized):
+        service.verify_mfa(db, settings, session_id=second.session.id, code=wrong, at=clock())
+    assert _person(db, person).locked_at is not None
+
+
+def test_a_verified_code_restarts_the_failure_count(
+    db: Database, settings: Settings, clock: MutableClock, org: Organization, enrol_directly: Enrol
+) -> None:
+    person = make_person(db, org)
+    secret = enrol_directly(person, clock())
+    wrong = _code(secret, clock() + timedelta(minutes=10))
+    first = _sign_in(db, settings, person, clock())
+    for _ in range(4):
+        with pytest.raises(Unauthorized):
+            service.verify_mfa(db, settings, session_id=first.session.id, code=wrong, at=clock())
+    service.verify_mfa(
+        db, settings, session_id=first.session.id, code=_code(secret, clock()), at=clock()
+    )
+    clock.advance(seconds=TOTP_PERIOD)
+    second = _sign_in(db, settings, person, clock())
+    with pytest.raises(Unauthorized):
+        service.verify_mfa(db, settings, session_id=second.session.id, code=wrong, at=clock())
+    assert _person(db, person).locked_at is None
+
+
 def test_a_pending_session_cannot_replace_an_enrolled_authenticator(
     db: Database, settings: Settings, clock: MutableClock, org: Organization, enrol_directly: Enrol
 ) -> None:
@@ -255,8 +294,12 @@ def test_a_pending_session_cannot_replace_an_enrolled_authenticator(
 
 
 def test_a_recovery_code_works_once_only(
-    db: Database, settings: Settings, clock: MutableClock, org: Organization,
-    enrol_directly: Enrol, audit_of: AuditLookup,
+    db: Database,
+    settings: Settings,
+    clock: MutableClock,
+    org: Organization,
+    enrol_directly: Enrol,
+    audit_of: AuditLookup,
 ) -> None:
     person = make_person(db, org, cji_cleared=True)
     enrol_directly(person, clock())

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import pytest
+from tests.factories import DEFAULT_PASSWORD, make_person, token_for
 
 from accord.auth import service
 from accord.auth.models import WebSession
@@ -17,7 +18,6 @@ from accord.core.errors import Invalid, Unauthorized
 from accord.orgs.models import Organization, Person
 from accord.orgs.people import deactivate_person, reactivate_person
 from accord.settings import Settings
-from tests.factories import DEFAULT_PASSWORD, make_person, token_for
 
 if TYPE_CHECKING:
     from tests.conftest import MutableClock
@@ -167,7 +167,7 @@ def test_a_refused_password_change_leaves_sessions_alone(
             service.change_password(
                 db, settings, person_id=person.id, current=current, new=new, at=clock()
             )
-        assert [e["field"] for e in refused.value.extensions["errors"]][0] == field
+        assert refused.value.extensions["errors"][0]["field"] == field
     assert resolve_session(db, settings, result.secret, at=clock()) is not None
 
 

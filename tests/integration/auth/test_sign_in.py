@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import select
+from tests.factories import DEFAULT_PASSWORD, actor_of, harbour_mall, make_person
 
 from accord.auth import service
 from accord.auth.domain import MfaStep
 from accord.auth.models import SignInAttempt, WebSession
 from accord.auth.service import LOCKED_MESSAGE, WRONG_CREDENTIALS
 from accord.auth.sessions import resolve_session
+from accord.core.audit.service import list_entries
 from accord.core.db import Database
 from accord.core.errors import AccordError, Conflict, NotFound, TooManyRequests, Unauthorized
 from accord.core.security import digest
@@ -21,7 +23,6 @@ from accord.orgs.domain import Role
 from accord.orgs.models import Organization, Person
 from accord.orgs.people import deactivate_person
 from accord.settings import Settings
-from tests.factories import DEFAULT_PASSWORD, actor_of, harbour_mall, make_person
 
 if TYPE_CHECKING:
     from tests.conftest import MutableClock
@@ -121,7 +122,7 @@ def test_wrong_password_unknown_account_and_deactivated_account_get_the_same_ans
     assert ("auth.sign_in.failed", {"reason": "deactivated"}) in audit_of(gone)
     with db.reading() as s:
         unknown = s.scalars(
-            select(SignInAttempt).where(SignInAttempt.email == "nobody@pcpd.example")
+            select(SignInAttempt).where(SignInAttempt.email_digest == digest("nobody@pcpd.example"))
         ).all()
     assert [(a.person_id, a.succeeded) for a in unknown] == [(None, False)]
 
@@ -280,3 +281,17 @@ def test_a_lock_releases_itself_when_the_operator_sets_a_release_time(
     result = service.sign_in(db, timed, email=person.email, password=DEFAULT_PASSWORD, at=clock())
     assert result.mfa_step is MfaStep.NONE
     assert _person(db, person).locked_at is None
+
+
+def test_an_address_typed_for_no_account_is_kept_only_as_a_digest(
+    db: Database, settings: Settings, clock: MutableClock
+) -> None:
+    # People sometimes type their password into the e-mail box.
+    typed = "Harbour-Passphrase-In-The-Wrong-Box"
+    _failure(db, settings, typed, WRONG, clock())
+    with db.reading() as s:
+        attempts = s.scalars(select(SignInAttempt)).all()
+        entries = list_entries(s, action_prefix="auth.sign_in").items
+    assert [a.email_digest for a in attempts] == [digest(typed.lower())]
+    stored = repr([vars(a) for a in attempts]) + repr([vars(e) for e in entries])
+    assert typed.lower() not in stored.lower()

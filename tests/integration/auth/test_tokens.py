@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import select
+from tests.factories import actor_of, harbour_mall, make_person
 
 from accord.auth import service
 from accord.auth.models import ApiToken
@@ -28,7 +29,6 @@ from accord.orgs.domain import Actor, Role
 from accord.orgs.models import Organization, Person
 from accord.orgs.people import deactivate_person
 from accord.settings import Settings
-from tests.factories import actor_of, harbour_mall, make_person
 
 if TYPE_CHECKING:
     from tests.conftest import MutableClock

@@ -18,7 +18,7 @@ from sqlalchemy import select, text
 from accord.cli import CliContext
 from accord.core import merkle
 from accord.core.audit import service
-from accord.core.audit.cli import audit
+from accord.audit.cli import audit
 from accord.core.audit.export import entry_record, leaf_data
 from accord.core.audit.models import AuditEntry, AuditState, AuditTreeHead
 from accord.core.audit.signing import signer_for, verify_tree_head_signature

@@ -9,10 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from sqlalchemy.orm import Session
 
 from accord.app import read_session
-from accord.auth.deps import Principal, api_user
-from accord.core import merkle
-from accord.core.audit import service
-from accord.core.audit.schemas import (
+from accord.audit.schemas import (
     AuditEntryPage,
     AuditEntryRead,
     ConsistencyProofRead,
@@ -20,12 +17,18 @@ from accord.core.audit.schemas import (
     PublicKeyRead,
     TreeHeadRead,
 )
+from accord.auth.deps import Principal, api_user
+from accord.core import merkle
+from accord.core.audit import service
 from accord.core.audit.signing import signer_for_session
 from accord.core.errors import Forbidden, NotFound
 from accord.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from accord.orgs.domain import Permission, can
 
 __all__ = ["router"]
+
+# Sizes and indexes fit a signed 64-bit column on every engine.
+MAX_SIZE = 2**63 - 1
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
@@ -47,7 +50,9 @@ def tree_head(request: Request, session: ReadSession) -> TreeHeadRead:
 
 
 @router.get("/tree-heads/{size}", response_model=TreeHeadRead)
-def tree_head_of_size(session: ReadSession, size: Annotated[int, Path(ge=1)]) -> TreeHeadRead:
+def tree_head_of_size(
+    session: ReadSession, size: Annotated[int, Path(ge=1, le=MAX_SIZE)]
+) -> TreeHeadRead:
     """The signed head of the first `size` entries (public; every size has one)."""
     return TreeHeadRead.of(service.get_tree_head(session, size))
 
@@ -62,8 +67,10 @@ def public_key(session: ReadSession) -> PublicKeyRead:
 @router.get("/proofs/inclusion", response_model=InclusionProofRead)
 def inclusion_proof(
     session: ReadSession,
-    seq: Annotated[int, Query(description="Leaf index of the entry.")],
-    tree_size: Annotated[int | None, Query(description="Size of a signed tree head.")] = None,
+    seq: Annotated[int, Query(ge=0, le=MAX_SIZE, description="Leaf index of the entry.")],
+    tree_size: Annotated[
+        int | None, Query(ge=1, le=MAX_SIZE, description="Size of a signed tree head.")
+    ] = None,
 ) -> InclusionProofRead:
     """RFC 9162 §2.1.3 audit path of entry `seq` in the signed tree of `tree_size` (public)."""
     return InclusionProofRead.of(service.inclusion_proof_for(session, seq, tree_size))
@@ -72,8 +79,12 @@ def inclusion_proof(
 @router.get("/proofs/consistency", response_model=ConsistencyProofRead)
 def consistency_proof(
     session: ReadSession,
-    first: Annotated[int, Query(description="Size of the older signed tree head.")],
-    second: Annotated[int | None, Query(description="Size of the newer one.")] = None,
+    first: Annotated[
+        int, Query(ge=0, le=MAX_SIZE, description="Size of the older signed tree head.")
+    ],
+    second: Annotated[
+        int | None, Query(ge=0, le=MAX_SIZE, description="Size of the newer one.")
+    ] = None,
 ) -> ConsistencyProofRead:
     """RFC 9162 §2.1.4 proof that the tree of `first` entries prefixes that of `second`."""
     return ConsistencyProofRead.of(service.consistency_proof_for(session, first, second))
@@ -115,7 +126,7 @@ def list_entries(
 
 @router.get("/entries/{seq}", response_model=AuditEntryRead)
 def get_entry(
-    session: ReadSession, principal: Auditor, seq: Annotated[int, Path(ge=0)]
+    session: ReadSession, principal: Auditor, seq: Annotated[int, Path(ge=0, le=MAX_SIZE)]
 ) -> AuditEntryRead:
     """One entry, under the same rule as the list; an entry the caller may not see is 404."""
     org_id = _visible_org(principal)

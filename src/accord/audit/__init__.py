@@ -1,0 +1,1 @@
+"""The audit log's public face: its JSON API, console pages and the `accord audit` commands."""

@@ -10,12 +10,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from tests.engines import ENGINES, POSTGRES_URL, postgres_schema_url
 
 import accord.tables  # noqa: F401 - registers every table on Base.metadata
+from accord.core import security
 from accord.core.db import Base, Database
 from accord.settings import Settings
 
@@ -33,6 +35,18 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default")
 
 def pytest_report_header() -> str:
     return f"accord database engines: {', '.join(ENGINES)}"
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2id still, at test cost: the suite makes and signs in hundreds of accounts.
+
+    Tests marked `real_password_cost` keep the production parameters.
+    """
+    if request.node.get_closest_marker("real_password_cost") is None:
+        monkeypatch.setattr(
+            security, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+        )
 
 
 @dataclass

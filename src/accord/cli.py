@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 from pydantic import ValidationError
@@ -64,7 +64,7 @@ class CliContext:
 pass_cli = click.make_pass_decorator(CliContext)
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     """One clear line on stderr and exit code 2: a usage or input error."""
     click.echo(f"error: {message}", err=True)
     sys.exit(2)

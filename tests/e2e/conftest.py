@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from argon2 import PasswordHasher
 from tests.factories import (
     DEFAULT_PASSWORD,
     harbour_mall,
@@ -26,7 +25,6 @@ from tests.factories import (
 
 from accord.app import create_app
 from accord.auth import service as auth_service
-from accord.core import security
 from accord.core.clock import utcnow
 from accord.core.db import Database
 from accord.core.errors import AccordError
@@ -46,15 +44,7 @@ CHROMIUM_ARGS = [
 VIEWPORT = {"width": 1280, "height": 800}
 TIMEOUT_MS = 15_000
 
-sync_api = pytest.importorskip("playwright.sync_api")
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Still argon2id, at a tenth of the cost: MFA enrolment hashes ten recovery codes.
-    monkeypatch.setattr(
-        security, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
+from playwright import sync_api  # noqa: E402 - after the constants it reads
 
 
 def _free_port() -> int:
@@ -102,7 +92,8 @@ def live_server(live_settings: Settings, db: Database) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     if not CHROMIUM.exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM}")
+        # A missing browser is a broken set-up, not a reason to pass: ./scripts/test installs it.
+        pytest.fail(f"Chromium not found at {CHROMIUM}; install Debian's chromium package")
     with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS

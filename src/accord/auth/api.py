@@ -14,6 +14,7 @@ from accord.app import read_session
 from accord.auth import service, tokens
 from accord.auth.deps import (
     Principal,
+    api_identity,
     api_user,
     client_ip,
     pending_api_session,
@@ -21,6 +22,7 @@ from accord.auth.deps import (
     session_cookie_name,
 )
 from accord.auth.domain import SCOPE_FEATURES
+from accord.auth.models import ApiToken
 from accord.auth.sessions import ResolvedSession
 from accord.core.db import Database
 from accord.core.errors import Forbidden, NotFound
@@ -192,8 +194,8 @@ def delete_session(
     clear_session_cookie(response, request.app.state.settings)
 
 
-@router.get("/me", summary="Who the credentials belong to")
-def me(principal: Annotated[Principal, Depends(api_user("people"))]) -> MeRead:
+@router.get("/me", summary="Who the credentials belong to (any token, whatever its scopes)")
+def me(principal: Annotated[Principal, Depends(api_identity)]) -> MeRead:
     return MeRead(
         person_id=principal.person_id,
         org_id=principal.org_id,
@@ -257,7 +259,7 @@ def change_password(
     clear_session_cookie(response, request.app.state.settings)
 
 
-def _token_read(token: tokens.ApiToken) -> TokenRead:
+def _token_read(token: ApiToken) -> TokenRead:
     return TokenRead.model_validate(token, from_attributes=True)
 
 

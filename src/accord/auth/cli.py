@@ -22,7 +22,6 @@ def _person_by_email(cli: CliContext, email: str) -> Person:
         person = s.scalar(select(Person).where(Person.email == email.strip().lower()))
     if person is None:
         fail(f"no account with the e-mail address {email}")
-    assert person is not None  # noqa: S101 - fail() exits
     return person
 
 
@@ -110,9 +109,15 @@ def list_(cli: CliContext, email: str, as_json: bool) -> None:
         return
     if not items:
         click.echo(f"{person.email} has no tokens. Create one with `accord token create`.")
-    for item in items:
-        state = "revoked" if item["revoked"] else f"expires {str(item['expires_at'])[:10]}"
-        click.echo(f"{item['id']}  {item['prefix']}…  {' '.join(item['scopes'])}  {state}")
+    for t in rows:
+        state = (
+            "revoked"
+            if t.revoked_at
+            else f"expires {t.expires_at:%Y-%m-%d}"
+            if t.expires_at
+            else "no expiry"
+        )
+        click.echo(f"{t.id}  {t.prefix}…  {' '.join(t.scopes)}  {state}")
 
 
 @token.command("revoke")
@@ -124,7 +129,6 @@ def revoke(cli: CliContext, token_id: str) -> None:
         parsed = uuid.UUID(token_id)
     except ValueError:
         fail(f"{token_id!r} is not a token id (a UUID, as `accord token list` shows)")
-        return
     row = tokens.revoke_api_token(cli.db(), actor=None, token_id=parsed, at=utcnow())
     click.echo(f"revoked token {row.id}")
 

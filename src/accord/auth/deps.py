@@ -26,6 +26,7 @@ __all__ = [
     "UNSAFE_METHODS",
     "Principal",
     "RedirectTo",
+    "api_identity",
     "api_user",
     "check_form_csrf",
     "client_ip",
@@ -190,17 +191,28 @@ def api_user(feature: str, *, write: bool = False) -> Callable[[Request], Princi
                     required_scope=f"{feature}:{level}",
                 )
             return principal
-        principal = _from_cookie(request)
-        if principal is None:
+        signed_in = _from_cookie(request)
+        if signed_in is None:
             raise Unauthorized("Sign in, or present an API token.")
         if request.method in UNSAFE_METHODS:
             sent = request.headers.get("x-csrf-token", "")
-            if not principal.csrf_token or not same_secret(sent, principal.csrf_token):
+            if not signed_in.csrf_token or not same_secret(sent, signed_in.csrf_token):
                 raise Forbidden("Missing or wrong X-CSRF-Token header.")
-        return principal
+        return signed_in
 
     dependency.__name__ = f"api_user_{feature}_{'write' if write else 'read'}"
     return dependency
+
+
+def api_identity(request: Request) -> Principal:
+    """Any valid credential, whatever its scopes: for asking whom a token belongs to."""
+    secret = _bearer_secret(request)
+    if secret is not None:
+        return _from_token(request, secret)
+    signed_in = _from_cookie(request)
+    if signed_in is None:
+        raise Unauthorized("Sign in, or present an API token.")
+    return signed_in
 
 
 def page_user(request: Request) -> Principal:

@@ -543,13 +543,17 @@ def change_password(
 
 
 def sign_out(db: Database, *, session_id: uuid.UUID, at: datetime, ip: str = "") -> None:
+    """Sign out: every session of the account ends at once, on every device.
+
+    A person who signs out on a shared terminal may have forgotten another open session; the
+    safe reading of "sign out" in a system holding criminal-justice data is all of them.
+    """
     with db.transaction() as s:
         web_session = s.get(WebSession, session_id)
         if web_session is None or web_session.ended_at is not None:
             return
-        web_session.ended_at = at
-        web_session.end_reason = "signed_out"
         person = s.get_one(Person, web_session.person_id)
+        ended = end_all_sessions(s, person.id, reason="signed_out", at=at)
         record(
             s,
             action="auth.sign_out",
@@ -559,5 +563,6 @@ def sign_out(db: Database, *, session_id: uuid.UUID, at: datetime, ip: str = "")
             org_id=person.org_id,
             target_type="person",
             target_id=str(person.id),
+            details={"sessions_ended": ended},
             ip=ip,
         )

@@ -27,6 +27,7 @@ from accord.orgs.domain import (
 from accord.orgs.models import Group, GroupMember, Invitation, Organization, Person
 
 __all__ = [
+    "count_organizations_by",
     "get_group",
     "get_invitation",
     "get_organization",
@@ -35,6 +36,7 @@ __all__ = [
     "list_invitations",
     "list_organizations",
     "list_people",
+    "visible_organizations",
 ]
 
 
@@ -48,6 +50,19 @@ def _where(stmt: Select[Any], *conditions: Any) -> Select[Any]:
         if condition is not None:
             stmt = stmt.where(condition)
     return stmt
+
+
+def visible_organizations(stmt: Select[Any], actor: Actor | None) -> Select[Any]:
+    """Limit a query on organizations to the directory `actor` may see (None: everything)."""
+    if actor is None or sees_whole_directory(actor):
+        return stmt
+    return stmt.where(Organization.id == uuid.UUID(actor.org_id))
+
+
+def count_organizations_by(session: Session, actor: Actor, column: Any) -> dict[Any, int]:
+    """How many visible organizations have each value of `column` (vetting state, sector)."""
+    stmt = visible_organizations(select(column, func.count()).group_by(column), actor)
+    return {key: int(n) for key, n in session.execute(stmt)}
 
 
 def list_organizations(
@@ -69,8 +84,7 @@ def list_organizations(
         Organization.kind == kind if kind else None,
         Organization.vetting_state == vetting_state if vetting_state else None,
     )
-    if actor is not None and not sees_whole_directory(actor):
-        stmt = stmt.where(Organization.id == uuid.UUID(actor.org_id))
+    stmt = visible_organizations(stmt, actor)
     return paginate(session, stmt, [Organization.name, Organization.id], cursor=cursor, limit=limit)
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from accord.core.audit import service as audit
@@ -22,7 +22,6 @@ from accord.orgs.domain import (
     can,
     can_manage_people_of,
     can_see_people_of,
-    sees_whole_directory,
 )
 from accord.orgs.models import Organization, Person
 
@@ -68,18 +67,6 @@ class Figures:
     @property
     def people_total(self) -> int:
         return sum((self.people_by_role or {}).values())
-
-
-def _visible_orgs(stmt: Select[Any], actor: Actor) -> Select[Any]:
-    # The same rule as queries.list_organizations: unvetted members see only their own.
-    if sees_whole_directory(actor):
-        return stmt
-    return stmt.where(Organization.id == uuid.UUID(actor.org_id))
-
-
-def _count_orgs_by(s: Session, actor: Actor, column: Any) -> dict[Any, int]:
-    stmt = _visible_orgs(select(column, func.count()).group_by(column), actor)
-    return {key: int(n) for key, n in s.execute(stmt)}
 
 
 def _people_by_role(s: Session, actor: Actor) -> dict[Role, int] | None:
@@ -179,8 +166,8 @@ def _awaiting(s: Session, actor: Actor) -> tuple[list[Organization] | None, bool
 
 def load_figures(s: Session, actor: Actor) -> Figures:
     """Every figure of the dashboard for `actor`, in one read session."""
-    by_vetting = _count_orgs_by(s, actor, Organization.vetting_state)
-    by_sector = _count_orgs_by(s, actor, Organization.sector)
+    by_vetting = queries.count_organizations_by(s, actor, Organization.vetting_state)
+    by_sector = queries.count_organizations_by(s, actor, Organization.sector)
     awaiting, more = _awaiting(s, actor)
     locked, locked_total = _locked(s, actor)
     scope, filters = audit_scope(actor)

@@ -8,13 +8,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from starlette.exceptions import StarletteDeprecationWarning
 from tests.conftest import MutableClock
 from tests.factories import make_org, make_person, token_for
 
 from accord.app import create_app
-from accord.core import merkle, security
+from accord.core import merkle
 from accord.core.audit.signing import parse_time, verify_tree_head_signature
 from accord.core.db import Database
 from accord.orgs.domain import Role
@@ -25,14 +24,6 @@ with warnings.catch_warnings():
     # Starlette 1.x prefers httpx2 and warns (an error here) when it finds httpx; same client.
     warnings.simplefilter("ignore", StarletteDeprecationWarning)
     from starlette.testclient import TestClient
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Still argon2id, at a tenth of the cost: most tests here make an account or two.
-    monkeypatch.setattr(
-        security, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi import FastAPI
 from starlette.exceptions import StarletteDeprecationWarning
 from tests.conftest import MutableClock
@@ -22,7 +21,6 @@ from tests.factories import (
 )
 
 from accord.app import create_app
-from accord.core import security
 from accord.core.db import Database
 from accord.orgs.domain import OrgKind, Role, Sector
 from accord.orgs.models import Organization, Person
@@ -34,14 +32,6 @@ with warnings.catch_warnings():
     from starlette.testclient import TestClient
 
 PROBLEM = "application/problem+json"
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Still argon2id, at a tenth of the cost: these tests make and accept accounts.
-    monkeypatch.setattr(
-        security, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
 
 
 @dataclass

@@ -113,15 +113,16 @@ def test_the_session_limits_follow_the_settings(
     assert _row(db, result.session.id).end_reason == "idle_timeout"
 
 
-def test_signing_out_ends_this_session_only(
+def test_signing_out_ends_every_session_of_the_account_at_once(
     db: Database, settings: Settings, clock: MutableClock, person: Person
 ) -> None:
     laptop = _sign_in(db, settings, person, clock())
     phone = _sign_in(db, settings, person, clock())
     service.sign_out(db, session_id=laptop.session.id, at=clock())
     assert resolve_session(db, settings, laptop.secret, at=clock()) is None
+    assert resolve_session(db, settings, phone.secret, at=clock()) is None
     assert _row(db, laptop.session.id).end_reason == "signed_out"
-    assert resolve_session(db, settings, phone.secret, at=clock()) is not None
+    assert _row(db, phone.session.id).end_reason == "signed_out"
 
 
 def test_signing_out_twice_is_harmless(

@@ -15,10 +15,10 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import select, text
 
+from accord.audit.cli import audit
 from accord.cli import CliContext
 from accord.core import merkle
 from accord.core.audit import service
-from accord.audit.cli import audit
 from accord.core.audit.export import entry_record, leaf_data
 from accord.core.audit.models import AuditEntry, AuditState, AuditTreeHead
 from accord.core.audit.signing import signer_for, verify_tree_head_signature

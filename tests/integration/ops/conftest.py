@@ -11,13 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 from click.testing import CliRunner, Result
 from sqlalchemy import create_engine, text
 from tests.engines import ENGINES, POSTGRES_URL, postgres_schema_url
 
 import accord.cli
-from accord.core import security
 
 # Settings the runner must not inherit from the shell that runs the tests.
 ACCORD_VARIABLES = (
@@ -32,14 +30,6 @@ ACCORD_VARIABLES = (
     "ACCORD_PUBLIC_URL",
 )
 LOGGERS = ("accord", "uvicorn", "uvicorn.error", "uvicorn.access")
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Still argon2id, at a fraction of the cost: the demo world has 28 accounts.
-    monkeypatch.setattr(
-        security, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,1 @@
+"""Benchmarks of Accord over real HTTP, on worlds built with the real CLI (docs/benchmarks.md)."""

@@ -301,7 +301,7 @@ def test_a_token_scoped_to_another_feature_is_refused_here(
     client: TestClient, db: Database, person: Person
 ) -> None:
     headers = {"authorization": f"Bearer {token_for(db, person, ['orgs:write'])}"}
-    response = client.get("/api/v1/auth/me", headers=headers)
+    response = client.get("/api/v1/auth/tokens", headers=headers)
     assert response.status_code == 403
     assert response.json()["required_scope"] == "people:read"
 

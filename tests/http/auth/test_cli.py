@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -138,7 +137,7 @@ def test_revoking_a_revoked_token_is_one_error_line(run: Run, person: Person) ->
     assert "already revoked" in _one_error_line(run("token", "revoke", created["id"]))
 
 
-@pytest.mark.parametrize("token_id", ["not-a-uuid", str(uuid.uuid4())])
+@pytest.mark.parametrize("token_id", ["not-a-uuid", "0190f1c2-5b7e-7a10-8d2e-4c1f00000000"])
 def test_revoking_an_unknown_token_is_one_error_line(run: Run, token_id: str) -> None:
     _one_error_line(run("token", "revoke", token_id))
 

@@ -24,7 +24,13 @@ from accord.settings import Settings
 
 def _settings_entries(db: Database) -> list[AuditEntry]:
     with db.reading() as s:
-        return list(s.scalars(select(AuditEntry).where(AuditEntry.action == SETTINGS_ACTION)))
+        return list(
+            s.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.action == SETTINGS_ACTION)
+                .order_by(AuditEntry.seq)
+            )
+        )
 
 
 def test_settings_are_recorded_once_then_only_when_they_change(

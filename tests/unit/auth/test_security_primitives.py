@@ -76,6 +76,7 @@ def test_a_missing_or_garbled_hash_never_verifies() -> None:
     assert not verify_password("plain-text-password", "plain-text-password")
 
 
+@pytest.mark.real_password_cost
 def test_a_fresh_hash_needs_no_rehash_but_a_weaker_one_does(stored_hash: str) -> None:
     assert not password_needs_rehash(stored_hash)
     weaker = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)

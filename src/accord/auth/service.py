@@ -504,10 +504,18 @@ def change_password(
     at: datetime,
     ip: str = "",
 ) -> None:
-    """Change one's own password; every session of the account ends at once."""
+    """Change one's own password; every session of the account ends at once.
+
+    A wrong current password counts toward the lock like a failed sign-in, so a session left
+    open cannot be used to guess the password.
+    """
     with db.reading() as s:
         person = s.get_one(Person, person_id)
     if not verify_password(person.password_hash, current):
+        with db.transaction() as s:
+            window = timedelta(minutes=settings.lockout_window_minutes)
+            fresh = s.get_one(Person, person_id)
+            _fail(s, settings, fresh.email, fresh, at, ip, window, reason="wrong_current_password")
         raise Invalid(
             "Your current password is not right.",
             errors=[{"field": "current_password", "message": "is not right"}],

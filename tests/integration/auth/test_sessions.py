@@ -194,3 +194,23 @@ def test_reactivation_does_not_revive_ended_sessions(
     deactivate_person(db, actor=None, at=clock(), person_id=person.id)
     reactivate_person(db, actor=None, at=clock(), person_id=person.id)
     assert resolve_session(db, settings, result.secret, at=clock()) is None
+
+
+def test_guessing_the_current_password_on_an_open_session_locks_the_account(
+    db: Database, settings: Settings, clock: MutableClock, person: Person
+) -> None:
+    session = _sign_in(db, settings, person, clock())
+    clock.advance(seconds=1)
+    for _ in range(settings.lockout_attempts):
+        with pytest.raises(Invalid):
+            service.change_password(
+                db,
+                settings,
+                person_id=person.id,
+                current="not the password at all",
+                new="a brand new harbour lantern phrase",
+                at=clock(),
+            )
+    assert resolve_session(db, settings, session.secret, at=clock()) is None
+    with db.reading() as s:
+        assert s.get_one(Person, person.id).locked_at == clock()

@@ -115,7 +115,12 @@ class Person(Base):
 
     organization: Mapped[Organization] = relationship(back_populates="people")
 
-    __table_args__ = (Index("ix_people_org_name", "org_id", "display_name", "id"),)
+    # The people list is ordered by (display_name, id): within one organization for its
+    # members, across all of them for platform admins.
+    __table_args__ = (
+        Index("ix_people_org_name", "org_id", "display_name", "id"),
+        Index("ix_people_name_id", "display_name", "id"),
+    )
 
     @property
     def mfa_enabled(self) -> bool:

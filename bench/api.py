@@ -39,7 +39,16 @@ import httpx
 import psycopg
 
 from bench.machine import describe_machine, load_average
-from bench.probe import Call, Measurement, Source, deep_walk, measure, page_problems, repeat
+from bench.probe import (
+    Call,
+    Measurement,
+    Source,
+    deep_walk,
+    measure,
+    page_problems,
+    read_access_log,
+    repeat,
+)
 from bench.server import running_server
 from bench.stats import percentile, ratio, summarize
 from bench.world import (
@@ -238,22 +247,49 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def _report(measurement: Measurement, floor: Measurement | None) -> dict[str, Any]:
-    if not measurement.samples_ms:
-        return {"count": 0, "errors": measurement.errors, "problems": measurement.problems}
-    return measurement.report(floor)
+@dataclass(frozen=True)
+class Run:
+    """One endpoint's measurement, with when it ran and the machine's load at its end."""
+
+    endpoint: Endpoint
+    measurement: Measurement
+    started_at: str
+    load_average_after: list[float]
 
 
-def _measure_all(base_url: str, ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
-    results: dict[str, Any] = {}
-    floor: Measurement | None = None
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _measure_all(base_url: str, ctx: Context, args: argparse.Namespace) -> list[Run]:
+    runs = []
     with httpx.Client(base_url=base_url, timeout=HTTP_TIMEOUT_S) as client:
         for endpoint in ENDPOINTS:
             _say(f"  {endpoint.name}: {args.warmup} warm-up, then {args.requests} requests")
+            started_at = _now()
             got = measure(client, endpoint.source(ctx), count=args.requests, warmup=args.warmup)
-            floor = floor or got
-            results[endpoint.name] = {"what": endpoint.what, **_report(got, floor)}
-    return results
+            runs.append(Run(endpoint, got, started_at, load_average()))
+    return runs
+
+
+def _reports(runs: list[Run], server_ms: dict[str, float]) -> dict[str, Any]:
+    """Each endpoint's figures; the first endpoint (healthz) is the floor of the ratios."""
+    floor = runs[0].measurement if runs and runs[0].measurement.samples_ms else None
+    reports: dict[str, Any] = {}
+    for run in runs:
+        got = run.measurement
+        figures = (
+            got.report(floor, server_ms)
+            if got.samples_ms
+            else {"count": 0, "errors": got.errors, "problems": got.problems}
+        )
+        reports[run.endpoint.name] = {
+            "what": run.endpoint.what,
+            **figures,
+            "started_at": run.started_at,
+            "load_average_after": run.load_average_after,
+        }
+    return reports
 
 
 def _prepare(world: World, args: argparse.Namespace) -> tuple[Context, dict[str, Any]]:
@@ -300,27 +336,44 @@ def run_engine(engine: str, args: argparse.Namespace, temp: Path) -> dict[str, A
         log = world.temp / "server.log"
         _say(f"{engine}: serving (log in {log}); measuring")
         with running_server(world.env, log) as base_url:
-            result["endpoints"] = _measure_all(base_url, ctx, args)
+            runs = _measure_all(base_url, ctx, args)
+        result["endpoints"] = _reports(runs, read_access_log(log))
     result["load_average_after"] = load_average()
     return result
 
 
+TABLE_HEAD = (
+    "engine", "endpoint", "count", "p50 ms", "p95 ms", "p99 ms", "max ms", "p99/floor",
+    "server p50", "server p99",
+)  # fmt: skip
+
+
+def _row(engine: str, name: str, s: dict[str, Any]) -> tuple[str, ...]:
+    client = [s.get(k, "") for k in ("count", "p50_ms", "p95_ms", "p99_ms", "max_ms")]
+    server = s.get("server", {})
+    flag = f" ({s['errors']} wrong)" if s.get("errors") else ""
+    return (
+        engine,
+        name + flag,
+        *map(str, client),
+        str(s.get("ratio_p99_to_floor", "")),
+        str(server.get("p50_ms", "")),
+        str(server.get("p99_ms", "")),
+    )
+
+
 def _table(engines: dict[str, Any]) -> str:
-    head = ("engine", "endpoint", "count", "p50 ms", "p95 ms", "p99 ms", "max ms", "p99/floor")
-    rows: list[tuple[str, ...]] = [head]
+    """The figures as aligned columns, for people; the JSON has them all."""
+    blank = [""] * (len(TABLE_HEAD) - 2)
+    rows: list[tuple[str, ...]] = [TABLE_HEAD]
     for engine, result in engines.items():
         if "error" in result:
-            rows.append((engine, "FAILED: " + result["error"].splitlines()[0], *[""] * 6))
+            rows.append((engine, "FAILED: " + result["error"].splitlines()[0], *blank))
             continue
         build = result["world"]["build_seconds"]
-        rows.append((engine, f"(world built in {build:.1f} s)", *[""] * 6))
-        for name, s in result["endpoints"].items():
-            cells = [s.get(k, "") for k in ("count", "p50_ms", "p95_ms", "p99_ms", "max_ms")]
-            flag = f" ({s['errors']} wrong)" if s.get("errors") else ""
-            rows.append(
-                (engine, name + flag, *map(str, cells), str(s.get("ratio_p99_to_floor", "")))
-            )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
+        rows.append((engine, f"(world built in {build:.1f} s)", *blank))
+        rows.extend(_row(engine, name, s) for name, s in result["endpoints"].items())
+    widths = [max(len(row[i]) for row in rows) for i in range(len(TABLE_HEAD))]
     return "\n".join(
         "  ".join(
             c.ljust(w) if i < 2 else c.rjust(w)

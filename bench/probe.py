@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,6 +21,7 @@ __all__ = [
     "deep_walk",
     "measure",
     "page_problems",
+    "read_access_log",
     "repeat",
 ]
 
@@ -124,6 +127,7 @@ class Measurement:
     """Latencies of the measured calls of one endpoint, and any wrong answers seen."""
 
     samples_ms: list[float] = field(default_factory=list)
+    request_ids: list[str] = field(default_factory=list)  # X-Request-Id of each sample
     by_depth_ms: dict[int, list[float]] = field(default_factory=dict)
     items: int = 0
     errors: int = 0
@@ -136,7 +140,11 @@ class Measurement:
                 if problem not in self.problems and len(self.problems) < KEPT_PROBLEMS:
                     self.problems.append(problem)
 
-    def report(self, floor: Measurement | None) -> dict[str, Any]:
+    def report(
+        self, floor: Measurement | None, server_ms: dict[str, float] | None = None
+    ) -> dict[str, Any]:
+        """Client-side figures, ratios to the floor, and (given the server's durations by
+        request id) the server's own figures for the same requests."""
         summary = summarize(self.samples_ms)
         result: dict[str, Any] = summary.as_dict()
         if floor is not None:
@@ -151,6 +159,11 @@ class Measurement:
             result["ratio_p50_deepest_to_first_followed"] = ratio(
                 medians[depths[-1]], medians[depths[0]]
             )
+        if server_ms:
+            inside = [server_ms[i] for i in self.request_ids if i in server_ms]
+            if inside:
+                server = summarize(inside).as_dict()
+                result["server"] = {k: v for k, v in server.items() if k != "mean_ms"}
         result["errors"] = self.errors
         result["problems"] = self.problems
         return result
@@ -187,6 +200,7 @@ def measure(client: httpx.Client, source: Source, *, count: int, warmup: int) ->
         if call.measured:
             if done >= warmup:
                 result.samples_ms.append(elapsed_ms)
+                result.request_ids.append(response.headers.get("x-request-id", ""))
                 if call.depth:
                     result.by_depth_ms.setdefault(call.depth, []).append(elapsed_ms)
                 items = body.get("items") if isinstance(body, dict) else None
@@ -196,3 +210,22 @@ def measure(client: httpx.Client, source: Source, *, count: int, warmup: int) ->
                 break
         call = source.send(body)
     return result
+
+
+def read_access_log(path: Path) -> dict[str, float]:
+    """The server's own duration of each request, by request id, from its JSON access log."""
+    durations: dict[str, float] = {}
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return durations
+    for line in lines:
+        if not line.startswith("{"):
+            continue
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if entry.get("logger") == "accord.access" and "duration_ms" in entry:
+            durations[str(entry.get("request_id"))] = float(entry["duration_ms"])
+    return durations

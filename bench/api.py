@@ -50,7 +50,7 @@ from bench.probe import (
     repeat,
 )
 from bench.server import running_server
-from bench.stats import percentile, ratio, summarize
+from bench.stats import percentile, positive_int, ratio, summarize, text_table
 from bench.world import (
     BenchError,
     Viewer,
@@ -362,34 +362,6 @@ def _row(engine: str, name: str, s: dict[str, Any]) -> tuple[str, ...]:
     )
 
 
-def _table(engines: dict[str, Any]) -> str:
-    """The figures as aligned columns, for people; the JSON has them all."""
-    blank = [""] * (len(TABLE_HEAD) - 2)
-    rows: list[tuple[str, ...]] = [TABLE_HEAD]
-    for engine, result in engines.items():
-        if "error" in result:
-            rows.append((engine, "FAILED: " + result["error"].splitlines()[0], *blank))
-            continue
-        build = result["world"]["build_seconds"]
-        rows.append((engine, f"(world built in {build:.1f} s)", *blank))
-        rows.extend(_row(engine, name, s) for name, s in result["endpoints"].items())
-    widths = [max(len(row[i]) for row in rows) for i in range(len(TABLE_HEAD))]
-    return "\n".join(
-        "  ".join(
-            c.ljust(w) if i < 2 else c.rjust(w)
-            for i, (c, w) in enumerate(zip(r, widths, strict=True))
-        )
-        for r in rows
-    )
-
-
-def _count(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
-    return value
-
-
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python bench/api.py",
@@ -397,16 +369,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "engine. JSON on stdout, a table on stderr; see docs/benchmarks.md.",
     )
     parser.add_argument("--engine", choices=(*ENGINES, "both"), default="both")
-    parser.add_argument("--orgs", type=_count, default=1_000, help="default: 1000")
-    parser.add_argument("--people", type=_count, default=100_000, help="default: 100000")
+    parser.add_argument("--orgs", type=positive_int, default=1_000, help="default: 1000")
+    parser.add_argument("--people", type=positive_int, default=100_000, help="default: 100000")
     parser.add_argument(
-        "--requests", type=_count, default=2_000, help="measured per endpoint; default: 2000"
+        "--requests", type=positive_int, default=2_000, help="measured per endpoint; default: 2000"
     )
     parser.add_argument("--warmup", type=int, default=100, help="unmeasured first; default: 100")
     parser.add_argument("--seed", type=int, default=1, help="world and sample seed; default: 1")
-    parser.add_argument("--sample", type=_count, default=200, help="random people; default: 200")
     parser.add_argument(
-        "--members", type=_count, default=20, help="sampled members given tokens; default: 20"
+        "--sample", type=positive_int, default=200, help="random people; default: 200"
+    )
+    parser.add_argument(
+        "--members", type=positive_int, default=20, help="sampled members given tokens; default: 20"
     )
     parser.add_argument(
         "--postgres-url",
@@ -481,7 +455,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(text)
     if args.json_out:
         args.json_out.write_text(text + "\n", encoding="utf-8")
-    _say(_table(document["engines"]))
+    _say(text_table(document["engines"], TABLE_HEAD, _row))
     wrong = any(
         s.get("errors")
         for result in document["engines"].values()

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import argparse
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
-__all__ = ["PERCENTILES", "Summary", "percentile", "ratio", "summarize"]
+__all__ = [
+    "PERCENTILES",
+    "Summary",
+    "percentile",
+    "positive_int",
+    "ratio",
+    "summarize",
+    "text_table",
+]
 
 PERCENTILES = (50, 95, 99)
 
@@ -63,3 +73,36 @@ def ratio(value: float, floor: float, digits: int = 2) -> float | None:
     if floor <= 0:
         return None
     return round(value / floor, digits)
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of 1 or more."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def text_table(
+    engines: dict[str, Any],
+    head: tuple[str, ...],
+    row: Callable[[str, str, dict[str, Any]], tuple[str, ...]],
+) -> str:
+    """A benchmark's figures as aligned columns, for people; the JSON has them all."""
+    blank = [""] * (len(head) - 2)
+    rows: list[tuple[str, ...]] = [head]
+    for engine, result in engines.items():
+        if "error" in result:
+            rows.append((engine, "FAILED: " + result["error"].splitlines()[0], *blank))
+            continue
+        build = result["world"]["build_seconds"]
+        rows.append((engine, f"(world built in {build:.1f} s)", *blank))
+        rows.extend(row(engine, name, s) for name, s in result["endpoints"].items())
+    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+    return "\n".join(
+        "  ".join(
+            c.ljust(w) if i < 2 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        )
+        for r in rows
+    )

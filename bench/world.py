@@ -38,6 +38,7 @@ __all__ = [
     "postgres_version",
     "run_cli",
     "sample_people",
+    "uuid_text",
 ]
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
@@ -187,7 +188,7 @@ class Viewer:
     token: str
 
 
-def _uuid_text(value: Any) -> str:
+def uuid_text(value: Any) -> str:
     """A UUID as the API writes it, from either engine's storage (SQLite keeps 32 hex digits)."""
     raw = str(value).replace("-", "")
     return f"{raw[:8]}-{raw[8:12]}-{raw[12:16]}-{raw[16:20]}-{raw[20:]}"
@@ -209,15 +210,15 @@ def sample_people(world: World, count: int, rng: random.Random) -> list[Person]:
         engine.dispose()
     # Sorted here, not by the database: collations differ between engines.
     rows.sort(key=lambda r: r.email)
-    active = Counter(_uuid_text(r.org_id) for r in rows if r.is_active)
+    active = Counter(uuid_text(r.org_id) for r in rows if r.is_active)
     chosen = rng.sample(rows, min(count, len(rows)))
     return [
         Person(
             email=r.email,
             role=r.role,
-            org_id=_uuid_text(r.org_id),
+            org_id=uuid_text(r.org_id),
             org_vetted=r.vetting_state == "vetted",
-            org_active_people=active[_uuid_text(r.org_id)],
+            org_active_people=active[uuid_text(r.org_id)],
         )
         for r in chosen
     ]

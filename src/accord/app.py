@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from swagger_ui_bundle import swagger_ui_path
 
 from accord import __version__
+from accord.core.bus import Bus, make_bus
 from accord.core.clock import Clock, system_clock
 from accord.core.db import Database
 from accord.core.errors import AccordError
@@ -32,13 +34,26 @@ PROBLEM_JSON = "application/problem+json"
 
 
 def create_app(
-    settings: Settings, *, db: Database | None = None, clock: Clock = system_clock
+    settings: Settings,
+    *,
+    db: Database | None = None,
+    clock: Clock = system_clock,
+    bus: Bus | None = None,
 ) -> FastAPI:
     """The ASGI application for `settings`; tests pass their own database and clock."""
     database = db or Database(
         settings.effective_database_url, audit_key_path=settings.effective_audit_key_path
     )
+    event_bus = bus or make_bus(settings.bus_url)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        if bus is None:  # a bus passed in belongs to the caller
+            event_bus.close()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Accord",
         version=__version__,
         summary="Public safety and private security partners working together under agreements.",
@@ -51,6 +66,7 @@ def create_app(
     app.state.db = database
     app.state.clock = clock
     app.state.metrics = metrics
+    app.state.bus = event_bus
     app.state.templates = make_templates({"app_version": __version__, "settings": settings})
 
     _install_error_handlers(app)
@@ -90,9 +106,15 @@ def _install_api_docs(app: FastAPI) -> None:
 
 
 def _include_routers(app: FastAPI) -> None:
+    from accord.agreements import api as agreements_api
+    from accord.agreements import views as agreements_views
     from accord.audit import api as audit_api
     from accord.auth import api as auth_api
     from accord.auth import views as auth_views
+    from accord.feed import api as feed_api
+    from accord.feed import views as feed_views
+    from accord.notes import api as notes_api
+    from accord.notes import views as notes_views
     from accord.orgs import api as orgs_api
     from accord.orgs import views as orgs_views
     from accord.web import health
@@ -102,9 +124,15 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(auth_api.router)
     app.include_router(orgs_api.router)
     app.include_router(audit_api.router)
+    app.include_router(agreements_api.router)
+    app.include_router(notes_api.router)
+    app.include_router(feed_api.router)
     app.include_router(web_views.router)
     app.include_router(auth_views.router)
     app.include_router(orgs_views.router)
+    app.include_router(agreements_views.router)
+    app.include_router(notes_views.router)
+    app.include_router(feed_views.router)
 
 
 def _wants_html(request: Request) -> bool:

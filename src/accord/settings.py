@@ -117,6 +117,11 @@ class Settings(BaseSettings):
         default=None,
         description="Base-map tile URL template; empty draws the offline basemap.",
     )
+    bus_url: str | None = Field(
+        default=None,
+        pattern=r"^nats://",
+        description="NATS server for live events between API nodes; unset: in-process.",
+    )
     demo_password: SecretStr = Field(
         default=SecretStr("port-city-demo-2026"),
         description="Password of every account in the demo world.",

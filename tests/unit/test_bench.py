@@ -1,15 +1,18 @@
-"""bench/api.py: its statistics are right on known data, its checks catch wrong pages, it runs."""
+"""bench/api.py and bench/feed.py: statistics right on known data, checks that catch wrong pages,
+viewers drawn as documented, and both run as scripts."""
 
 from __future__ import annotations
 
+import random
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from bench import api
+from bench import api, feed
 from bench.probe import Call, deep_walk, measure, page_problems, repeat
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -129,4 +132,87 @@ def test_help_runs_as_a_script() -> None:
     )
     assert done.returncode == 0, done.stderr
     for option in ("--engine", "--orgs", "--people", "--requests", "--json-out"):
+        assert option in done.stdout
+
+
+def _candidate(n: int, org: str) -> feed.Candidate:
+    return feed.Candidate(f"p{n}", f"person{n:03d}@{org}.example", "analyst", org)
+
+
+def test_viewers_are_half_with_agreements_half_without_one_per_organization_first() -> None:
+    people = [_candidate(n, f"org{n % 6}") for n in range(60)]
+    partnered = {"org0", "org1", "org2"}
+    viewers = feed.choose_viewers(people, partnered, 8, random.Random(1))
+    groups = Counter(v.group for v in viewers)
+    assert groups == {"with_agreements": 4, "without_agreements": 4}
+    assert all((v.org_id in partnered) == (v.group == "with_agreements") for v in viewers)
+    # Three organizations in each half: the fourth pick is a second person of one of them.
+    assert len({v.org_id for v in viewers if v.group == "with_agreements"}) == 3
+    assert len({v.email for v in viewers}) == 8
+    assert feed.choose_viewers(people, partnered, 8, random.Random(1)) == viewers
+
+
+def test_a_short_half_is_filled_from_the_other() -> None:
+    people = [_candidate(n, f"org{n % 4}") for n in range(20)]
+    viewers = feed.choose_viewers(people, {"org0"}, 10, random.Random(2))
+    assert Counter(v.group for v in viewers) == {"with_agreements": 5, "without_agreements": 5}
+    lonely = feed.choose_viewers(people[:2], {"org0"}, 10, random.Random(2))
+    assert len(lonely) == 2
+
+
+def _item(n: int, created: str, **extra: Any) -> dict[str, Any]:
+    return {"id": f"id{n}", "created_at": created, **extra}
+
+
+def test_feed_checks_catch_repeated_ids_wrong_order_long_pages_and_strays() -> None:
+    newest_first = {
+        "items": [_item(2, "2026-11-21T10:00:00Z"), _item(1, "2026-11-21T09:00:00Z")],
+        "next_cursor": None,
+    }
+    assert feed.feed_problems(newest_first, limit=50) == []
+    wrong = {
+        "items": [
+            _item(1, "2026-11-21T09:00:00Z", tlp="green"),
+            _item(1, "2026-11-21T10:00:00Z", tlp="amber"),
+            _item(3, "2026-11-21T10:00:00Z", tlp="amber"),
+        ],
+        "next_cursor": None,
+    }
+    assert feed.feed_problems(wrong, limit=2, item_ok=lambda i: i["tlp"] == "amber") == [
+        "1 items do not match the filter",
+        "3 items, more than the limit 2",
+        "1 ids twice on one page",
+        "items are not newest first",
+    ]
+    # The same instant: the larger id comes first (created_at DESC, id DESC).
+    tie = {"items": [_item(1, "2026-11-21T10:00:00Z"), _item(2, "2026-11-21T10:00:00Z")]}
+    assert feed.feed_problems(tie, limit=50) == ["items are not newest first"]
+    assert feed.feed_problems({"items": [{"id": "x"}]}, limit=50) == [
+        "an item without a valid created_at or id"
+    ]
+
+
+def test_samples_split_by_the_group_of_the_viewer_who_asked() -> None:
+    labels = ["with", "without", "without"]
+    # After 2 warm-up calls the first sample is the third viewer's.
+    split = feed.by_group([1.0, 2.0, 3.0, 4.0], labels, warmup=2)
+    assert split == {"without": [1.0, 3.0, 4.0], "with": [2.0]}
+
+
+def test_the_feed_benchmark_measures_the_floor_first_with_unique_names() -> None:
+    names = [e.name for e in feed.ENDPOINTS]
+    assert names[0] == "healthz"
+    assert len(names) == len(set(names))
+
+
+def test_feed_help_runs_as_a_script() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "feed.py"), "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    for option in ("--engine", "--records", "--agreements", "--viewers", "--json-out"):
         assert option in done.stdout

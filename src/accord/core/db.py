@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
+from sqlalchemy import JSON, DateTime, Enum, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect, Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -24,6 +24,7 @@ __all__ = [
     "UTCDateTime",
     "UuidType",
     "make_engine",
+    "value_enum",
 ]
 
 # Stable constraint names so Alembic migrations are the same on every engine.
@@ -47,6 +48,18 @@ class Base(DeclarativeBase):
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: ClassVar[dict[Any, Any]] = {uuid.UUID: UuidType}
+
+
+def value_enum(enum_cls: type[Any], name: str, *, length: int = 32) -> Enum:
+    """An enum column stored as its values in a VARCHAR with a CHECK, alike on every engine."""
+    return Enum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+    )
 
 
 class UTCDateTime(TypeDecorator[datetime]):

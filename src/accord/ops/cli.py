@@ -25,6 +25,7 @@ from accord.ops.server import (
     ServeOptions,
     check_key_files,
     check_revision,
+    ensure_planner_statistics,
     listen_socket,
     listen_url,
     record_settings_change,
@@ -89,6 +90,7 @@ def _serve(cli: CliContext, settings: Settings, sock: socket.socket, options: Se
                 check_revision(settings)
             check_key_files(database, settings)
             record_settings_change(database, settings, at=utcnow())
+            ensure_planner_statistics(database)
         app = create_app(settings, db=database)
         url = listen_url(settings.host, settings.port)
         click.echo(f"Accord is serving at {url} (stop with Ctrl+C)")
@@ -294,6 +296,20 @@ def _progress_bar(length: int) -> Iterator[Callable[[int], None]]:
     help="People to spread across them, in every role.",
 )
 @click.option(
+    "--agreements",
+    type=click.IntRange(0, 1_000_000),
+    default=0,
+    show_default=True,
+    help="Agreements in force or not (suspended, terminated, expired) between vetted ones.",
+)
+@click.option(
+    "--records",
+    type=click.IntRange(0, 100_000_000),
+    default=0,
+    show_default=True,
+    help="Shared records (notes) of every TLP marking, over the year before now.",
+)
+@click.option(
     "--seed",
     "seed_value",
     type=int,
@@ -303,27 +319,35 @@ def _progress_bar(length: int) -> Iterator[Callable[[int], None]]:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @pass_cli
-def seed(cli: CliContext, orgs: int, people: int, seed_value: int, as_json: bool) -> None:
+def seed(
+    cli: CliContext, orgs: int, people: int, agreements: int, records: int, seed_value: int,
+    as_json: bool,
+) -> None:  # fmt: skip
     """Add a large synthetic world for benchmarks, deterministic by --seed.
 
     Organizations of every sector and kind get service areas scattered over the county
-    around Port City; people in every role are spread across them. One audit entry records
-    the whole seed (counts and seed value), not one per row.
+    around Port City; people in every role are spread across them. With --agreements and
+    --records, the sharing world too: agreements between vetted organizations (their enforced
+    terms: parties, categories, purposes, TLP ceiling, some with an area) and shared records
+    of every marking with their recipients and places, timed relative to now. One audit entry
+    records the whole seed (counts and seed value), not one per row.
 
     \b
     Every synthetic account's password is: synthetic-world-password
     ONE argon2id hash of it is computed once and reused for every row, so seeding is fast.
     """
     settings = cli.settings
-    with database_errors(settings), _progress_bar(orgs + people) as progress:
+    total = orgs + people + agreements + records
+    with database_errors(settings), _progress_bar(total) as progress:
         result = seed_synthetic(
             cli.db(), organizations=orgs, people=people, seed=seed_value, at=utcnow(),
-            progress=progress,
+            agreements=agreements, records=records, progress=progress,
         )  # fmt: skip
     if as_json:
         print_json({**vars(result), "password": SYNTHETIC_PASSWORD})
         return
-    click.echo(
-        f"Seeded {result.organizations:,} organizations and {result.people:,} people "
-        f"(seed {result.seed}) in {result.elapsed_seconds:.1f} s."
-    )
+    counts = [f"{result.organizations:,} organizations", f"{result.people:,} people"]
+    if agreements or records:
+        counts += [f"{result.agreements:,} agreements", f"{result.records:,} shared records"]
+    listed = ", ".join(counts[:-1]) + " and " + counts[-1]
+    click.echo(f"Seeded {listed} (seed {result.seed}) in {result.elapsed_seconds:.1f} s.")

@@ -18,6 +18,7 @@ from accord.auth.service import password_policy
 from accord.core.db import Database
 from accord.core.errors import Conflict
 from accord.ops.demo_orgs import DEMO_ORGS, DemoOrganization, demo_id, org_by_key
+from accord.ops.demo_sharing import seed_sharing
 from accord.orgs.domain import Actor, Role, VettingState
 from accord.orgs.groups import add_group_member, create_group
 from accord.orgs.invitations import invite_person
@@ -282,6 +283,7 @@ def seed_demo(db: Database, settings: Settings, *, now: datetime) -> int:
         created += _create_people(db, settings, DEMO_PEOPLE)
         created += _create_group(db)
         created += _invite(db, settings, now)
+    created += seed_sharing(db, base=DEMO_BASE, now=now)
     return created
 
 

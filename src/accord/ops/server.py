@@ -26,6 +26,7 @@ __all__ = [
     "ServeOptions",
     "check_key_files",
     "check_revision",
+    "ensure_planner_statistics",
     "listen_socket",
     "listen_url",
     "record_settings_change",
@@ -179,3 +180,22 @@ def run_server(app: Any, sock: socket.socket, settings: Settings, options: Serve
         server_header=False,
     )
     uvicorn.Server(config).run(sockets=[sock])
+
+
+def ensure_planner_statistics(db: Database) -> bool:
+    """Give SQLite's planner statistics when it has none yet; True when they were gathered.
+
+    Without `sqlite_stat1` SQLite may pick a multi-index OR plan for the feed that takes
+    seconds on a large database instead of milliseconds. PostgreSQL's autovacuum keeps its own.
+    """
+    if db.dialect != "sqlite":
+        return False
+    with db.engine.connect() as conn:
+        known = conn.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'"
+        ).first()
+        if known is not None:
+            return False
+        conn.exec_driver_sql("ANALYZE")
+        conn.commit()
+    return True

@@ -1,4 +1,9 @@
-"""A large synthetic world for benchmarks: organizations and people in bulk, by seed."""
+"""A large synthetic world for benchmarks, by seed: organizations and people in bulk, and with
+`accord.ops.synthetic_sharing` the sharing world on top (agreements and shared notes).
+
+Rows are drawn in Python and written with SQLAlchemy Core `insert()` in batches (executemany),
+never as ORM objects: a million shared records take minutes, not hours.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import accumulate
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 
 from accord.core.audit.service import record
 from accord.core.db import Database
@@ -21,7 +26,19 @@ from accord.core.security import hash_password
 from accord.orgs.domain import OrgKind, Role, Sector, VettingState
 from accord.orgs.models import Organization, Person
 
-__all__ = ["SYNTHETIC_PASSWORD", "SeedResult", "seed_synthetic", "synthetic_world"]
+__all__ = [
+    "BATCH",
+    "COUNTY_BOUNDS",
+    "FIRST",
+    "LAST",
+    "PLACES",
+    "SYNTHETIC_PASSWORD",
+    "SeedResult",
+    "hexagon",
+    "random_uuid",
+    "seed_synthetic",
+    "synthetic_world",
+]
 
 # Every synthetic account signs in with this password (benchmarks sign in too).
 SYNTHETIC_PASSWORD = "synthetic-world-password"  # noqa: S105 - published on purpose
@@ -84,13 +101,15 @@ class SeedResult:
     people: int
     seed: int
     elapsed_seconds: float
+    agreements: int = 0
+    records: int = 0
 
 
-def _uuid(rng: random.Random) -> uuid.UUID:
+def random_uuid(rng: random.Random) -> uuid.UUID:
     return uuid.UUID(int=rng.getrandbits(128), version=4)
 
 
-def _hexagon(rng: random.Random, radius_m: tuple[int, int]) -> dict[str, Any]:
+def hexagon(rng: random.Random, radius_m: tuple[int, int]) -> dict[str, Any]:
     """A GeoJSON hexagon of random size around a random point of the county."""
     west, south, east, north = COUNTY_BOUNDS
     lon, lat = rng.uniform(west, east), rng.uniform(south, north)
@@ -118,13 +137,13 @@ def _organization(rng: random.Random, index: int, seed: int) -> dict[str, Any]:
     state = rng.choices(VETTING, VETTING_WEIGHTS)[0]
     caps = rng.sample(profile.capabilities, rng.randint(1, len(profile.capabilities)))
     return {
-        "id": _uuid(rng),
+        "id": random_uuid(rng),
         "name": f"{place} {label} {seed}-{index + 1:05d}",
         "short_name": f"{label[:24]} {index + 1}",
         "sector": profile.sector,
         "kind": profile.kind,
         "description": f"Synthetic {label.lower()} near {place} (seed {seed}).",
-        "service_area": _hexagon(rng, profile.radius_m),
+        "service_area": hexagon(rng, profile.radius_m),
         "contacts": [{"name": "Duty desk", "title": "", "phone": "+1 209 555 0199",
                       "email": f"desk@{domain}"}],
         "capabilities": caps,
@@ -154,7 +173,7 @@ def _people(
         given, family = rng.choice(FIRST), rng.choice(LAST)
         created = org["created_at"] + timedelta(minutes=rng.randrange(1, 100_000))
         yield {
-            "id": _uuid(rng),
+            "id": random_uuid(rng),
             "org_id": org["id"],
             "email": f"{given}.{family}.{index + 1}@{domains[slot]}".lower(),
             "display_name": f"{given} {family}",
@@ -187,6 +206,14 @@ def _batches(rows: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[st
         yield batch
 
 
+def _analyze(db: Database, tables: tuple[str, ...]) -> None:
+    """Fresh planner statistics for the tables just filled, as after any bulk load."""
+    with db.engine.connect() as conn:
+        for table in tables:
+            conn.execute(text(f"ANALYZE {table}"))  # fixed table names, no input
+        conn.commit()
+
+
 def seed_synthetic(
     db: Database,
     *,
@@ -194,15 +221,23 @@ def seed_synthetic(
     people: int,
     seed: int,
     at: datetime,
+    agreements: int = 0,
+    records: int = 0,
     progress: Callable[[int], None] = lambda _n: None,
 ) -> SeedResult:
     """Insert the synthetic world of `seed` in one transaction, with one audit entry for it all.
 
     Every account shares ONE argon2id hash of SYNTHETIC_PASSWORD, computed once: hashing
-    100,000 passwords would take hours and prove nothing a benchmark needs.
+    100,000 passwords would take hours and prove nothing a benchmark needs. Agreements and
+    records are timed relative to `at`: agreements in force around it, records over the year
+    before it.
     """
+    # Imported here: the sharing world builds on this module's places, names and areas.
+    from accord.ops import synthetic_sharing as sharing
+
     started = time.perf_counter()
     orgs, persons = synthetic_world(seed, organizations, people, hash_password(SYNTHETIC_PASSWORD))
+    roster = sharing.Roster.of(orgs)
     with db.transaction() as s:
         if s.get(Organization, orgs[0]["id"]) is not None:
             raise Conflict(
@@ -212,9 +247,17 @@ def seed_synthetic(
         for batch in _batches(iter(orgs), BATCH):
             s.execute(insert(Organization), batch)
             progress(len(batch))
-        for batch in _batches(persons, BATCH):
+        for batch in _batches(sharing.rostered(persons, roster), BATCH):
             s.execute(insert(Person), batch)
             progress(len(batch))
-        details = {"organizations": organizations, "people": people, "seed": seed}
+        conn = s.connection()
+        sharing.write_grants(conn, seed, agreements, roster, at, progress)
+        sharing.write_notes(conn, seed, records, roster, at, progress)
+        details: dict[str, int] = {"organizations": organizations, "people": people, "seed": seed}
+        if agreements or records:
+            details |= {"agreements": agreements, "records": records}
         record(s, action="synthetic.seeded", at=at, actor_label="accord seed", details=details)
-    return SeedResult(organizations, people, seed, round(time.perf_counter() - started, 3))
+    if agreements or records:
+        _analyze(db, sharing.FILLED_TABLES)
+    elapsed = round(time.perf_counter() - started, 3)
+    return SeedResult(organizations, people, seed, elapsed, agreements, records)

@@ -6,26 +6,14 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from accord.core.db import Base, JSONType, UTCDateTime
+from accord.core.db import Base, JSONType, UTCDateTime, value_enum
 from accord.core.ids import new_id
 from accord.orgs.domain import OrgKind, Role, Sector, VettingState
 
 __all__ = ["Group", "GroupMember", "Invitation", "Organization", "Person"]
-
-
-def _enum(enum_cls: type[Any], name: str) -> Enum:
-    # Stored as their values in a VARCHAR with a CHECK, the same on SQLite and PostgreSQL.
-    return Enum(
-        enum_cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=32,
-        values_callable=lambda members: [m.value for m in members],
-    )
 
 
 class Organization(Base):
@@ -34,14 +22,14 @@ class Organization(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     short_name: Mapped[str] = mapped_column(String(40))
-    sector: Mapped[Sector] = mapped_column(_enum(Sector, "sector"))
-    kind: Mapped[OrgKind] = mapped_column(_enum(OrgKind, "org_kind"))
+    sector: Mapped[Sector] = mapped_column(value_enum(Sector, "sector"))
+    kind: Mapped[OrgKind] = mapped_column(value_enum(OrgKind, "org_kind"))
     description: Mapped[str] = mapped_column(Text, default="")
     service_area: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
     contacts: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
     capabilities: Mapped[list[str]] = mapped_column(JSONType, default=list)
     vetting_state: Mapped[VettingState] = mapped_column(
-        _enum(VettingState, "vetting_state"), default=VettingState.PENDING, index=True
+        value_enum(VettingState, "vetting_state"), default=VettingState.PENDING, index=True
     )
     vetting_reason: Mapped[str] = mapped_column(Text, default="")
     vetting_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -99,7 +87,7 @@ class Person(Base):
     org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"), index=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     display_name: Mapped[str] = mapped_column(String(200))
-    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    role: Mapped[Role] = mapped_column(value_enum(Role, "role"))
     cji_cleared: Mapped[bool] = mapped_column(Boolean, default=False)
     password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -136,7 +124,7 @@ class Invitation(Base):
     org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"), index=True)
     email: Mapped[str] = mapped_column(String(254))
     display_name: Mapped[str] = mapped_column(String(200), default="")
-    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    role: Mapped[Role] = mapped_column(value_enum(Role, "role"))
     cji_cleared: Mapped[bool] = mapped_column(Boolean, default=False)
     token_hash: Mapped[str] = mapped_column(String(64))
     invited_by_id: Mapped[uuid.UUID | None] = mapped_column(

@@ -45,6 +45,9 @@ SENSITIVE_PREFIXES = (
     "/dashboard",
     "/groups",
     "/tokens",
+    "/agreements",
+    "/feed",
+    "/notes",
 )
 
 

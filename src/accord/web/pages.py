@@ -74,9 +74,11 @@ def nav_items(principal: Any) -> list[NavItem]:
     """The main navigation; later features add their entries here."""
     items = [
         NavItem("/", "Dashboard"),
+        NavItem("/feed", "Feed"),
         NavItem("/orgs", "Directory"),
         NavItem("/people", "People"),
         NavItem("/groups", "Groups"),
+        NavItem("/agreements", "Agreements"),
     ]
     actor = principal.actor
     if can(actor, Permission.VIEW_AUDIT_ALL) or can(actor, Permission.VIEW_AUDIT_OWN_ORG):

@@ -11,7 +11,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 __all__ = ["FEATURE_TEMPLATE_DIRS", "make_templates"]
 
 ROOT = Path(__file__).resolve().parent.parent
-FEATURE_TEMPLATE_DIRS = ("web", "auth", "orgs", "audit")
+FEATURE_TEMPLATE_DIRS = ("web", "auth", "orgs", "audit", "agreements", "notes", "feed")
 
 
 def make_templates(globals_: dict[str, Any]) -> Jinja2Templates:

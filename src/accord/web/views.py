@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from accord.agreements.queries import expiry_warnings
 from accord.app import read_session
 from accord.audit import views as audit_views
 from accord.auth.deps import Principal, page_user
-from accord.orgs.domain import Permission, can, can_edit_organization, can_manage_people_of
+from accord.orgs.domain import (
+    Permission,
+    Role,
+    can,
+    can_edit_organization,
+    can_manage_people_of,
+)
 from accord.web.dashboard import Figures, load_figures
 from accord.web.pages import render
 
@@ -67,6 +74,18 @@ def next_steps(principal: Principal, figures: Figures) -> list[Step]:
     return steps
 
 
+def _expiring_agreements(request: Request, principal: Principal, session: Session) -> list[Any]:
+    """Warnings 30, 7 and 1 days before an agreement expires, for the admins of its parties."""
+    actor = principal.actor
+    if can(actor, Permission.MANAGE_PLATFORM):
+        org_id = None  # the partnership coordinator watches every agreement
+    elif actor.role is Role.ORG_ADMIN:
+        org_id = principal.org_id
+    else:
+        return []
+    return expiry_warnings(session, org_id, request.app.state.clock())
+
+
 @router.get("/")
 def dashboard(
     request: Request,
@@ -79,6 +98,7 @@ def dashboard(
         "dashboard.html",
         {
             "figures": figures,
+            "expiring": _expiring_agreements(request, principal, session),
             "steps": next_steps(principal, figures),
             "may_vet": can(principal.actor, Permission.VET_ORGANIZATIONS),
         },

@@ -19,6 +19,8 @@ OWN_PROTECTION = {"/sign-in", "/mfa", "/mfa/enrol", "/invitations/{secret}"}
 # The account forms declare their fields required: a form without them is a 422 before the
 # token is looked at. Either way nothing happens.
 REQUIRED_FIELD = ("/account", "/sign-out")
+# File uploads declare the file required the same way.
+REQUIRED_FILE = "/attachments"
 
 
 def _concrete(path: str, world: World, group_id: uuid.UUID) -> str:
@@ -28,6 +30,12 @@ def _concrete(path: str, world: World, group_id: uuid.UUID) -> str:
         "{group_id}": str(group_id),
         "{invitation_id}": str(uuid.uuid4()),
         "{token_id}": str(uuid.uuid4()),
+        "{agreement_id}": str(uuid.uuid4()),
+        "{number}": "1",
+        "{note_id}": str(uuid.uuid4()),
+        "{attachment_id}": str(uuid.uuid4()),
+        "{kind}": "organization",
+        "{target_id}": str(uuid.uuid4()),
     }
     for name, value in ids.items():
         path = path.replace(name, value)
@@ -51,7 +59,8 @@ def test_every_console_form_refuses_a_post_without_the_csrf_token(
         url = _concrete(path, world, group.id)
         for data in ({}, {"csrf_token": "forged-token"}):
             response = client.post(url, data={**data, "reason": "x", "role": "viewer"})
-            refused = {403, 422} if path.startswith(REQUIRED_FIELD) else {403}
+            required = path.startswith(REQUIRED_FIELD) or path.endswith(REQUIRED_FILE)
+            refused = {403, 422} if required else {403}
             assert response.status_code in refused, (url, data, response.status_code)
     # Nothing changed: the analyst is still active and the police still vetted.
     people = client.get(f"/people/{world.people['analyst'].id}").text

@@ -82,3 +82,15 @@ def test_listen_url_is_one_a_browser_can_open() -> None:
     assert listen_url("127.0.0.1", 8000) == "http://127.0.0.1:8000"
     assert listen_url("0.0.0.0", 8000) == "http://127.0.0.1:8000"  # noqa: S104
     assert listen_url("::1", 8080) == "http://[::1]:8080"
+
+
+def test_sqlite_gets_planner_statistics_once(db: Database) -> None:
+    from accord.ops.server import ensure_planner_statistics
+
+    if db.dialect != "sqlite":
+        assert ensure_planner_statistics(db) is False  # PostgreSQL keeps its own
+        return
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE IF EXISTS sqlite_stat1")
+    assert ensure_planner_statistics(db) is True
+    assert ensure_planner_statistics(db) is False

@@ -1,0 +1,1 @@
+"""Agreements between partners: drafting, signing, lifecycle, versions, and what each enforces."""

@@ -1,0 +1,1 @@
+"""The feed: everything a viewer may see, newest first, with live updates."""

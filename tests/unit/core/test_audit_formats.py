@@ -220,7 +220,8 @@ def test_a_signed_head_verifies_and_any_change_breaks_it() -> None:
     assert not verify_tree_head_signature(pem, 43, AT, root, signature)
     assert not verify_tree_head_signature(pem, 42, AT + timedelta(microseconds=1), root, signature)
     assert not verify_tree_head_signature(pem, 42, AT, bytes(32), signature)
-    assert not verify_tree_head_signature(pem, 42, AT, root, signature[:-1] + b"\x00")
+    tampered = signature[:-1] + bytes([signature[-1] ^ 0x01])
+    assert not verify_tree_head_signature(pem, 42, AT, root, tampered)
     assert not verify_tree_head_signature(new_signer().public_key_pem(), 42, AT, root, signature)
     assert not verify_tree_head_signature(pem, 42, AT, root, b"short")
 

@@ -656,6 +656,7 @@ def insert_world(session: Session, world: World) -> None:
                 "record_id": r.id,
                 "kind": kind,
                 "target_id": t,
+                "record_created_at": r.created_at,
                 "added_at": at,
                 "added_by_org_id": r.owner,
             }
@@ -701,6 +702,8 @@ def _grant_row(agreement: Agreement, at: datetime) -> dict[str, object]:
         "expires_at": agreement.expires_at,
         "retention_days": agreement.retention_days,
         "has_area": agreement.cells is not None,
+        "party_ids": sorted(str(p) for p in agreement.parties),
+        "area_cells": None if agreement.cells is None else sorted(agreement.cells),
         "onward_sharing": agreement.onward,
         "updated_at": at,
     }

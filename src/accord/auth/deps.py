@@ -84,10 +84,19 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else ""
 
 
-def _principal(db: Database, person: Person, request: Request, **how: object) -> Principal:
-    with db.reading() as s:
-        org = s.get_one(Organization, person.org_id)
-        org_name, vetted = org.name, org.vetting_state is VettingState.VETTED
+def _principal(
+    db: Database,
+    person: Person,
+    request: Request,
+    org: tuple[str, bool] | None = None,
+    **how: object,
+) -> Principal:
+    """The principal of `person`; `org` is their organization's name and vetting, if known."""
+    if org is None:
+        with db.reading() as s:
+            row = s.get_one(Organization, person.org_id)
+            org = row.name, row.vetting_state is VettingState.VETTED
+    org_name, vetted = org
     actor = Actor(
         person_id=str(person.id),
         org_id=str(person.org_id),
@@ -139,6 +148,7 @@ def _from_token(request: Request, secret: str) -> Principal:
         db,
         holder.person,
         request,
+        (holder.org_name, holder.org_vetted),
         via="token",
         session_id=None,
         token_id=holder.token.id,

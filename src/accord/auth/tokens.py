@@ -16,8 +16,8 @@ from accord.core.db import Database
 from accord.core.errors import Conflict, Forbidden, Invalid, NotFound
 from accord.core.ids import new_secret
 from accord.core.security import digest
-from accord.orgs.domain import Actor, Permission, can, can_manage_person
-from accord.orgs.models import Person
+from accord.orgs.domain import Actor, Permission, VettingState, can, can_manage_person
+from accord.orgs.models import Organization, Person
 
 __all__ = [
     "TOKEN_PREFIX",
@@ -37,6 +37,8 @@ LAST_USED_GRANULARITY = timedelta(minutes=1)
 class TokenHolder:
     token: ApiToken
     person: Person
+    org_name: str  # the person's organization, read with the token
+    org_vetted: bool
 
 
 def _may_manage_tokens_of(actor: Actor | None, person: Person) -> bool:
@@ -185,15 +187,27 @@ def authenticate_token(db: Database, secret: str, *, at: datetime) -> TokenHolde
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 100:
         return None
     with db.reading() as s:
-        token = s.scalar(select(ApiToken).where(ApiToken.token_hash == digest(secret)))
-        if token is None or token.revoked_at is not None:
-            return None
-        if token.expires_at is not None and at >= token.expires_at:
-            return None
-        person = s.get(Person, token.person_id)
-        if person is None or not person.is_active or person.locked_at is not None:
-            return None
+        found = s.execute(
+            select(ApiToken, Person, Organization.name, Organization.vetting_state)
+            .join(Person, Person.id == ApiToken.person_id)
+            .join(Organization, Organization.id == Person.org_id)
+            .where(ApiToken.token_hash == digest(secret))
+        ).one_or_none()
+    if found is None:
+        return None
+    token, person, org_name, vetting = found
+    if token.revoked_at is not None:
+        return None
+    if token.expires_at is not None and at >= token.expires_at:
+        return None
+    if not person.is_active or person.locked_at is not None:
+        return None
     if token.last_used_at is None or at - token.last_used_at >= LAST_USED_GRANULARITY:
         with db.transaction() as s:
             s.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=at))
-    return TokenHolder(token=token, person=person)
+    return TokenHolder(
+        token=token,
+        person=person,
+        org_name=org_name,
+        org_vetted=vetting is VettingState.VETTED,
+    )

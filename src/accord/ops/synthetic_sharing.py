@@ -216,9 +216,10 @@ def _grant(
     parties = [
         {"grant_id": grant_id, "org_id": roster.orgs[i]["id"]} for i in _parties(rng, *partners)
     ]
-    cells = [] if area is None else [
-        {"grant_id": grant_id, "cell": c} for c in sorted(cells_of_geometry(area))
-    ]  # fmt: skip
+    area_cells = None if area is None else sorted(cells_of_geometry(area))
+    grant["party_ids"] = sorted(str(p["org_id"]) for p in parties)
+    grant["area_cells"] = area_cells
+    cells = [{"grant_id": grant_id, "cell": c} for c in area_cells or ()]
     return [grant], parties, cells
 
 
@@ -334,7 +335,8 @@ def _record(
         "updated_at": created,
     }
     recipients = [
-        {"record_id": record_id, "kind": kind, "target_id": target, "added_at": created,
+        {"record_id": record_id, "kind": kind, "target_id": target,
+         "record_created_at": created, "added_at": created,
          "added_by_org_id": org["id"]}
         for kind, target in _recipients(rng, tlp, org["id"], author, roster, vetted)
     ]  # fmt: skip

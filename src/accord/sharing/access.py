@@ -14,18 +14,31 @@ from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    func,
+    literal_column,
+    or_,
+    select,
+    tuple_,
+    union,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from accord.core.audit import service as audit
 from accord.core.db import Database
-from accord.core.errors import AccordError, NotFound
-from accord.core.pagination import DEFAULT_LIMIT, Page, paginate
+from accord.core.errors import AccordError, Invalid, NotFound
+from accord.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
 from accord.orgs.domain import Actor, Sector, VettingState
 from accord.orgs.models import GroupMember, Organization, Person
 from accord.sharing.domain import (
+    RESTRICTED_TLPS,
     Access,
     Category,
     Decision,
@@ -42,7 +55,7 @@ from accord.sharing.domain import (
     grant_covers,
     mask_of,
 )
-from accord.sharing.filter import summary_readable, visible_clause
+from accord.sharing.filter import Arm, summary_readable, visible_arms, visible_clause
 from accord.sharing.models import (
     GrantCell,
     GrantParty,
@@ -116,15 +129,13 @@ class FeedQuery:
     bbox: tuple[float, float, float, float] | None = None  # west, south, east, north
 
 
-def grant_of(
-    row: SharingGrant, parties: Sequence[uuid.UUID], cells: frozenset[int] | None
-) -> Grant:
+def grant_of(row: SharingGrant) -> Grant:
     return Grant(
         id=str(row.id),
         title=row.title,
         version=row.version,
         state=row.state,
-        parties=frozenset(str(p) for p in parties),
+        parties=frozenset(row.party_ids),
         tlp_ceiling=row.tlp_ceiling,
         covered=categories_of_mask(row.covered_mask),
         sensitive=categories_of_mask(row.sensitive_mask),
@@ -132,44 +143,25 @@ def grant_of(
         effective_at=row.effective_at,
         expires_at=row.expires_at,
         retention=None if row.retention_days is None else timedelta(days=row.retention_days),
-        cells=cells,
+        cells=None if row.area_cells is None else frozenset(row.area_cells),
         onward_sharing=row.onward_sharing,
     )
 
 
 def load_grants(session: Session, org_id: uuid.UUID, at: datetime) -> tuple[Grant, ...]:
     """The agreements in force at `at` to which `org_id` is a party, with parties and areas."""
-    rows = list(
-        session.scalars(
-            select(SharingGrant)
-            .join(GrantParty, GrantParty.grant_id == SharingGrant.id)
-            .where(
-                GrantParty.org_id == org_id,
-                SharingGrant.state == GrantState.ACTIVE,
-                SharingGrant.effective_at <= at,
-                or_(SharingGrant.expires_at.is_(None), SharingGrant.expires_at > at),
-            )
-            .order_by(SharingGrant.id)
+    rows = session.scalars(
+        select(SharingGrant)
+        .join(GrantParty, GrantParty.grant_id == SharingGrant.id)
+        .where(
+            GrantParty.org_id == org_id,
+            SharingGrant.state == GrantState.ACTIVE,
+            SharingGrant.effective_at <= at,
+            or_(SharingGrant.expires_at.is_(None), SharingGrant.expires_at > at),
         )
+        .order_by(SharingGrant.id)
     )
-    if not rows:
-        return ()
-    ids = [r.id for r in rows]
-    parties: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
-    for grant_id, party in session.execute(
-        select(GrantParty.grant_id, GrantParty.org_id).where(GrantParty.grant_id.in_(ids))
-    ):
-        parties[grant_id].append(party)
-    cells: dict[uuid.UUID, set[int]] = defaultdict(set)
-    with_area = [r.id for r in rows if r.has_area]
-    if with_area:
-        for grant_id, cell in session.execute(
-            select(GrantCell.grant_id, GrantCell.cell).where(GrantCell.grant_id.in_(with_area))
-        ):
-            cells[grant_id].add(cell)
-    return tuple(
-        grant_of(r, parties[r.id], frozenset(cells[r.id]) if r.has_area else None) for r in rows
-    )
+    return tuple(grant_of(r) for r in rows)
 
 
 def viewer_of(session: Session, actor: Actor, at: datetime) -> Viewer:
@@ -204,20 +196,30 @@ def viewer_of(session: Session, actor: Actor, at: datetime) -> Viewer:
     )
 
 
-def facts_of(session: Session, records: Sequence[SharedRecord]) -> dict[uuid.UUID, RecordFacts]:
-    """The sharing facts of `records`, recipients and cells included, in two queries."""
+def facts_of(
+    session: Session, records: Sequence[SharedRecord], *, seen_by: Viewer | None = None
+) -> dict[uuid.UUID, RecordFacts]:
+    """The sharing facts of `records`, recipients and cells included, in two queries at most.
+
+    With `seen_by`, only what can change that viewer's access is loaded: the recipients that
+    are the viewer (their organization, groups or themselves) and the cells only when one of
+    their agreements has an area. `access_of` for that viewer reads nothing else of a record,
+    so its answer is the same; such facts must not be used for anything but that answer.
+    """
     ids = [r.id for r in records]
     recipients: dict[uuid.UUID, dict[RecipientKind, set[str]]] = defaultdict(
         lambda: defaultdict(set)
     )
     cells: dict[uuid.UUID, set[int]] = defaultdict(set)
-    if ids:
-        for rid, kind, target in session.execute(
-            select(
-                RecordRecipient.record_id, RecordRecipient.kind, RecordRecipient.target_id
-            ).where(RecordRecipient.record_id.in_(ids))
-        ):
+    rr = RecordRecipient
+    addressed = [r.id for r in records if r.tlp in RESTRICTED_TLPS] if seen_by else ids
+    if addressed:
+        stmt = select(rr.record_id, rr.kind, rr.target_id).where(rr.record_id.in_(addressed))
+        if seen_by is not None:
+            stmt = stmt.where(rr.target_id.in_(_identities(seen_by)))
+        for rid, kind, target in session.execute(stmt):
             recipients[rid][kind].add(str(target))
+    if ids and (seen_by is None or any(g.cells is not None for g in seen_by.grants)):
         for rid, cell in session.execute(
             select(RecordCell.record_id, RecordCell.cell).where(RecordCell.record_id.in_(ids))
         ):
@@ -239,6 +241,11 @@ def facts_of(session: Session, records: Sequence[SharedRecord]) -> dict[uuid.UUI
     }
 
 
+def _identities(viewer: Viewer) -> list[uuid.UUID]:
+    """Everything a record can name to address the viewer: person, organization, groups."""
+    return [uuid.UUID(i) for i in sorted({viewer.person_id, viewer.org_id, *viewer.group_ids})]
+
+
 def _explain(
     session: Session, viewer: Viewer, records: Sequence[SharedRecord], at: datetime
 ) -> list[Visible]:
@@ -247,7 +254,7 @@ def _explain(
     The two agree by construction and by test; should they ever disagree the record is
     withheld and the disagreement logged, so a defect fails closed.
     """
-    facts = facts_of(session, records)
+    facts = facts_of(session, records, seen_by=viewer)
     shown = []
     for record in records:
         access = access_of(viewer, facts[record.id], at)
@@ -282,7 +289,8 @@ def get_visible(
     return found
 
 
-def _narrowed(stmt: Select[Any], query: FeedQuery, viewer: Viewer, at: datetime) -> Select[Any]:
+def _filters(query: FeedQuery, viewer: Viewer, at: datetime) -> list[ColumnElement[bool]]:
+    """The feed's filters as SQL conditions on shared records; none is applied in Python."""
     R = SharedRecord  # noqa: N806 - the table's alias, as in sharing.filter
     conditions: list[ColumnElement[bool]] = []
     if query.kinds:
@@ -313,7 +321,7 @@ def _narrowed(stmt: Select[Any], query: FeedQuery, viewer: Viewer, at: datetime)
     if query.bbox is not None:
         west, south, east, north = query.bbox
         conditions.append(and_(R.lat >= south, R.lat <= north, R.lon >= west, R.lon <= east))
-    return stmt.where(*conditions) if conditions else stmt
+    return conditions
 
 
 def visible_ids(
@@ -322,8 +330,19 @@ def visible_ids(
     """Every record id the viewer may see: for tests and small exports, not for pages."""
     stmt = select(SharedRecord.id).where(visible_clause(viewer, at))
     if query is not None:
-        stmt = _narrowed(stmt, query, viewer, at)
+        stmt = stmt.where(*_filters(query, viewer, at))
     return set(session.scalars(stmt))
+
+
+def _arm_page(
+    arm: Arm, query: FeedQuery, filters: Sequence[ColumnElement[bool]]
+) -> Select[datetime, uuid.UUID] | None:
+    """One arm narrowed by the feed's filters, or None when the filters exclude all of it."""
+    if query.tlps and not arm.tlps & frozenset(query.tlps):
+        return None
+    if query.owner_org_id is not None and arm.owner not in (None, query.owner_org_id):
+        return None
+    return arm.select().where(*filters)
 
 
 def list_visible(
@@ -335,21 +354,62 @@ def list_visible(
     cursor: str | None = None,
     limit: int = DEFAULT_LIMIT,
 ) -> Page[Visible]:
-    """One page of what the viewer may see, newest first, filtered by the database."""
-    stmt = _narrowed(select(SharedRecord).where(visible_clause(viewer, at)), query, viewer, at)
-    page = paginate(
-        session,
-        stmt,
-        [SharedRecord.created_at, SharedRecord.id],
-        cursor=cursor,
-        limit=limit,
-        descending=True,
-    )
-    return Page(
-        items=_explain(session, viewer, page.items, at),
-        next_cursor=page.next_cursor,
-        limit=page.limit,
-    )
+    """One page of what the viewer may see, newest first, filtered by the database.
+
+    The page merges the newest `limit + 1` rows of every arm of `visible_arms` that the filters
+    leave, so the database reads at most a page per arm however rare visible records are.
+    """
+    if not 1 <= limit <= MAX_LIMIT:
+        raise Invalid(f"limit must be between 1 and {MAX_LIMIT}.", errors=[{"field": "limit"}])
+    R = SharedRecord  # noqa: N806 - the table's alias, as in sharing.filter
+    newest_first = (R.created_at.desc(), R.id.desc())
+    after = decode_cursor(cursor, 2) if cursor else None
+    filters = _filters(query, viewer, at)
+    # CLEAR and GREEN records are most of what anyone sees. When the page may hold them, the
+    # other arms fill it quickly and one walk over the partners' AMBER records is read only
+    # down to the page's oldest record; without them, each partner's records are read apart.
+    dense = not query.tlps or bool({Tlp.CLEAR, Tlp.GREEN} & set(query.tlps))
+    arms = []
+    for arm in visible_arms(viewer, at, per_partner=not dense):
+        stmt = _arm_page(arm, query, filters)
+        if stmt is None:
+            continue
+        created, rid = arm.keys
+        if after is not None:
+            stmt = stmt.where(tuple_(created, rid) < tuple_(*after))
+        arms.append((stmt, created, rid))
+    if not arms:
+        return Page(items=[], next_cursor=None, limit=limit)
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite merges the members of an ordered compound select, each read in order along
+        # its index and only as far as the merge needs.
+        top = (
+            union(*(stmt for stmt, _, _ in arms))
+            .order_by(literal_column("created_at").desc(), literal_column("id").desc())
+            .limit(limit + 1)
+            .subquery("top")
+        )
+    else:
+        # PostgreSQL merges the arms (Merge Append) under DISTINCT and LIMIT, reading each
+        # only as far as needed; the LIMIT on each bounds what planning assumes.
+        merged = union_all(
+            *(
+                stmt.order_by(created.desc(), rid.desc()).limit(limit + 1)
+                for stmt, created, rid in arms
+            )
+        ).subquery("arms")
+        top = (
+            select(merged.c.created_at, merged.c.id)
+            .distinct()
+            .order_by(merged.c.created_at.desc(), merged.c.id.desc())
+            .limit(limit + 1)
+            .subquery("top")
+        )
+    rows = list(session.scalars(select(R).join(top, top.c.id == R.id).order_by(*newest_first)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = encode_cursor([rows[-1].created_at, rows[-1].id]) if more else None
+    return Page(items=_explain(session, viewer, rows, at), next_cursor=next_cursor, limit=limit)
 
 
 def _refusal_grant(viewer: Viewer, facts: RecordFacts, at: datetime) -> Grant | None:

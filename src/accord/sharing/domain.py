@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import cache
 
 __all__ = [
     "ALL_CATEGORIES",
+    "RESTRICTED_TLPS",
     "Access",
     "Basis",
     "Category",
@@ -146,7 +148,9 @@ def mask_of(categories: frozenset[Category] | set[Category]) -> int:
     return mask
 
 
+@cache
 def categories_of_mask(mask: int) -> frozenset[Category]:
+    """The categories of a stored bit mask (there are few masks: each is worked out once)."""
     return frozenset(c for c in _CATEGORY_ORDER if mask & c.bit)
 
 

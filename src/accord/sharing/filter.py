@@ -8,16 +8,35 @@ clause per rule, in the order `access_of` states them.
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, not_, or_, select
+from sqlalchemy import ColumnElement, Select, Uuid, and_, exists, false, not_, or_, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
-from accord.sharing.domain import RecipientKind, Tlp, Viewer, clearance_of, mask_of
+from accord.sharing.domain import Grant, RecipientKind, Tlp, Viewer, clearance_of, mask_of
 from accord.sharing.models import GrantCell, RecordCell, RecordRecipient, SharedRecord
 
-__all__ = ["grant_clause", "summary_readable", "visible_clause"]
+__all__ = [
+    "MAX_PARTNER_ARMS",
+    "Arm",
+    "grant_clause",
+    "summary_readable",
+    "visible_arms",
+    "visible_clause",
+]
 
 R = SharedRecord
+
+# A viewer with more partners than this gets one walk over AMBER records for all of them
+# instead of one arm each: that many partners make their records common enough to find a page
+# of them quickly, and fewer arms keep the statement small.
+MAX_PARTNER_ARMS = 16
 
 
 def _addressed(kind: RecipientKind, ids: list[uuid.UUID]) -> ColumnElement[bool]:
@@ -29,13 +48,38 @@ def _addressed(kind: RecipientKind, ids: list[uuid.UUID]) -> ColumnElement[bool]
     )
 
 
+class unindexed(FunctionElement[uuid.UUID]):  # noqa: N801 - reads as a SQL function
+    """A column that no index may serve: SQLite reads `+column` so, others take it as is."""
+
+    inherit_cache = True
+    name = "unindexed"
+    type = Uuid()
+
+
+@compiles(unindexed)
+def _column_as_is(element: unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(unindexed, "sqlite")
+def _column_unindexed(element: unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return "+" + compiler.process(element.clauses, **kw)
+
+
+def _ids(values: set[str]) -> list[uuid.UUID]:
+    return [uuid.UUID(v) for v in sorted(values)]
+
+
 def _overlaps(mask: int) -> ColumnElement[bool]:
     return R.categories_mask.op("&")(mask) != 0
 
 
-def grant_clause(viewer: Viewer, grant_index: int, at: datetime) -> ColumnElement[bool] | None:
-    """Records that the viewer's `grant_index`-th agreement carries to them (rule 5), if any."""
-    grant = viewer.grants[grant_index]
+def _grant_terms(viewer: Viewer, grant: Grant, at: datetime) -> ColumnElement[bool] | None:
+    """What `grant` asks of an AMBER record of one of its parties to carry it to the viewer.
+
+    None when the grant carries nothing to the viewer at `at` (not in force, a ceiling below
+    AMBER, the viewer's organization not a party, or no covered category they may read).
+    """
     if grant.tlp_ceiling.rank < Tlp.AMBER.rank or not grant.in_force(at):
         return None
     if viewer.org_id not in grant.parties:
@@ -43,11 +87,7 @@ def grant_clause(viewer: Viewer, grant_index: int, at: datetime) -> ColumnElemen
     mask = mask_of(grant.covered & clearance_of(viewer))
     if not mask:
         return None
-    terms: list[ColumnElement[bool]] = [
-        R.tlp == Tlp.AMBER,
-        R.owner_org_id.in_([uuid.UUID(p) for p in sorted(grant.parties)]),
-        _overlaps(mask),
-    ]
+    terms: list[ColumnElement[bool]] = [_overlaps(mask)]
     if grant.retention is not None:
         terms.append(R.created_at > at - grant.retention)
     if grant.cells is not None:
@@ -68,6 +108,16 @@ def grant_clause(viewer: Viewer, grant_index: int, at: datetime) -> ColumnElemen
             )
         )
     return and_(*terms)
+
+
+def grant_clause(viewer: Viewer, grant_index: int, at: datetime) -> ColumnElement[bool] | None:
+    """Records that the viewer's `grant_index`-th agreement carries to them (rule 5), if any."""
+    grant = viewer.grants[grant_index]
+    terms = _grant_terms(viewer, grant, at)
+    if terms is None:
+        return None
+    owners = [uuid.UUID(p) for p in sorted(grant.parties)]
+    return and_(R.tlp == Tlp.AMBER, R.owner_org_id.in_(owners), terms)
 
 
 def visible_clause(viewer: Viewer, at: datetime) -> ColumnElement[bool]:
@@ -100,6 +150,136 @@ def visible_clause(viewer: Viewer, at: datetime) -> ColumnElement[bool]:
                 rules.append(clause)
     readable = mask_of(clearance_of(viewer))
     return and_(_overlaps(readable), or_(*rules)) if rules else false()
+
+
+@dataclass(frozen=True)
+class Arm:
+    """One part of what a viewer sees, walkable newest first along one index.
+
+    `tlps` are the markings the arm can hold and `owner` its one owner organization, if it has
+    one, so a page drops the arms its filters exclude instead of asking the database.
+    """
+
+    where: tuple[ColumnElement[bool], ...]
+    tlps: frozenset[Tlp]
+    owner: uuid.UUID | None = None
+    recipients: tuple[RecipientKind, tuple[uuid.UUID, ...]] | None = None
+
+    def select(self) -> Select[datetime, uuid.UUID]:
+        if self.recipients is None:
+            return select(R.created_at, R.id).where(*self.where)
+        # Walk the addressees' index newest first (it carries the records' creation instant)
+        # and look each record up; sorting by the record's columns would read them all first.
+        kind, targets = self.recipients
+        rr = RecordRecipient
+        return (
+            select(rr.record_created_at.label("created_at"), rr.record_id.label("id"))
+            .join(R, R.id == rr.record_id)
+            .where(
+                rr.kind == kind,
+                rr.target_id.in_(targets) if len(targets) > 1 else rr.target_id == targets[0],
+                *self.where,
+            )
+        )
+
+    @property
+    def keys(self) -> tuple[InstrumentedAttribute[datetime], InstrumentedAttribute[uuid.UUID]]:
+        """The columns the arm is read in order of, newest first: its index's."""
+        if self.recipients is None:
+            return R.created_at, R.id
+        return RecordRecipient.record_created_at, RecordRecipient.record_id
+
+
+def visible_arms(viewer: Viewer, at: datetime, *, per_partner: bool = True) -> list[Arm]:
+    """`visible_clause` split into arms whose union is exactly the records it admits.
+
+    Each arm follows one index (an owner's records, a marking's, the records addressed to
+    someone, one partner's AMBER records), so a page reads at most a page from each arm, however
+    few of the arm's records the viewer may see. A record may be in several arms.
+    """
+    if not viewer.active:
+        return []
+    me = uuid.UUID(viewer.person_id)
+    org = uuid.UUID(viewer.org_id)
+    readable = _overlaps(mask_of(clearance_of(viewer)))
+    not_red = frozenset(Tlp) - {Tlp.RED}
+    arms = [
+        Arm((readable, R.owner_org_id == org, R.tlp != Tlp.RED), not_red, owner=org),
+        Arm((readable, R.author_id == me, R.tlp == Tlp.RED), frozenset({Tlp.RED})),
+        Arm((readable, R.tlp == Tlp.CLEAR), frozenset({Tlp.CLEAR})),
+    ]
+    if not viewer.org_vetted:
+        return arms
+    amber = frozenset({Tlp.AMBER})
+    addressed: list[tuple[RecipientKind, tuple[uuid.UUID, ...], frozenset[Tlp]]] = [
+        (RecipientKind.ORGANIZATION, (org,), frozenset({Tlp.AMBER, Tlp.AMBER_STRICT})),
+        (RecipientKind.PERSON, (me,), frozenset({Tlp.AMBER, Tlp.RED})),
+    ]
+    if viewer.group_ids:
+        groups = tuple(uuid.UUID(g) for g in sorted(viewer.group_ids))
+        addressed.append((RecipientKind.GROUP, groups, amber))
+    arms.append(Arm((readable, R.tlp == Tlp.GREEN), frozenset({Tlp.GREEN})))
+    arms += [
+        Arm((readable, R.tlp.in_(sorted(tlps))), tlps, recipients=(kind, targets))
+        for kind, targets, tlps in addressed
+    ]
+    return arms + _partner_arms(viewer, at, readable, per_partner=per_partner)
+
+
+def _partner_arms(
+    viewer: Viewer, at: datetime, readable: ColumnElement[bool], *, per_partner: bool
+) -> list[Arm]:
+    """AMBER records agreements carry to the viewer: one arm per partner, or one for all.
+
+    Agreements with the same terms (categories, retention, no area) share one condition.
+    One walk over AMBER records serves all partners unless `per_partner` asks for an arm each
+    and there are at most `MAX_PARTNER_ARMS`: more partners make their records common enough
+    to find a page quickly, and fewer arms keep the statement quick to plan.
+    """
+    terms: dict[tuple[object, ...], ColumnElement[bool]] = {}
+    owners_of: dict[tuple[object, ...], set[str]] = defaultdict(set)
+    for grant in viewer.grants:
+        condition = _grant_terms(viewer, grant, at)
+        if condition is None:
+            continue
+        key = (
+            mask_of(grant.covered & clearance_of(viewer)),
+            grant.retention,
+            grant.id if grant.cells is not None else None,
+        )
+        terms.setdefault(key, condition)
+        owners_of[key] |= grant.parties - {viewer.org_id}
+    amber = frozenset({Tlp.AMBER})
+    partners = sorted(set().union(*owners_of.values())) if owners_of else []
+    if not partners:
+        return []
+    if not per_partner or len(partners) > MAX_PARTNER_ARMS:
+        either = or_(
+            *(
+                # Not through the owner index: SQLite would gather every partner's records by
+                # owner and sort them all, where the walk along the marking stops at a page.
+                and_(
+                    unindexed(R.owner_org_id).in_([uuid.UUID(o) for o in sorted(owners_of[k])]),
+                    terms[k],
+                )
+                for k in terms
+                if owners_of[k]
+            )
+        )
+        return [Arm((readable, R.tlp == Tlp.AMBER, either), amber)]
+    return [
+        Arm(
+            (
+                readable,
+                R.owner_org_id == uuid.UUID(p),
+                R.tlp == Tlp.AMBER,
+                or_(*(terms[k] for k in terms if p in owners_of[k])),
+            ),
+            amber,
+            owner=uuid.UUID(p),
+        )
+        for p in partners
+    ]
 
 
 def summary_readable(viewer: Viewer, at: datetime) -> ColumnElement[bool]:

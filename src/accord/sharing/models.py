@@ -70,6 +70,8 @@ class SharedRecord(Base):
     __table_args__ = (
         Index("ix_shared_records_created", "created_at", "id"),
         Index("ix_shared_records_owner_created", "owner_org_id", "created_at", "id"),
+        # One partner's AMBER records, newest first: the agreement arms of a feed page.
+        Index("ix_shared_records_owner_tlp_created", "owner_org_id", "tlp", "created_at", "id"),
         Index("ix_shared_records_tlp_created", "tlp", "created_at", "id"),
         Index("ix_shared_records_kind_created", "kind", "created_at", "id"),
         Index("ix_shared_records_author_created", "author_id", "created_at", "id"),
@@ -93,11 +95,16 @@ class RecordRecipient(Base):
         value_enum(RecipientKind, "recipient_kind"), primary_key=True
     )
     target_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    # The record's own creation instant (it never changes), so the records addressed to
+    # someone can be read newest first from this table's index alone.
+    record_created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # The organization that addressed it: the owner, or a recipient sharing onward.
     added_by_org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"))
 
-    __table_args__ = (Index("ix_record_recipients_target", "kind", "target_id", "record_id"),)
+    __table_args__ = (
+        Index("ix_record_recipients_target", "kind", "target_id", "record_created_at", "record_id"),
+    )
 
 
 class RecordCell(Base):
@@ -134,6 +141,11 @@ class SharingGrant(Base):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     retention_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
     has_area: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Copies of sharing_grant_parties and sharing_grant_cells, written with them, so a request
+    # loads an organization's agreements, parties and areas in one query. SQL filters use the
+    # tables; the pure rule uses these.
+    party_ids: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    area_cells: Mapped[list[int] | None] = mapped_column(JSONType, nullable=True)
     onward_sharing: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -208,6 +208,7 @@ def _address(
                 record_id=record.id,
                 kind=recipient.kind,
                 target_id=recipient.id,
+                record_created_at=record.created_at,
                 added_at=at,
                 added_by_org_id=by_org,
             )
@@ -379,16 +380,17 @@ def put_grant(session: Session, terms: GrantTerms, *, state: GrantState, at: dat
     row.effective_at = terms.effective_at
     row.expires_at = terms.expires_at
     row.retention_days = terms.retention_days
-    row.has_area = terms.area is not None
+    cells = None if terms.area is None else sorted(cells_of_geometry(terms.area))
+    row.has_area = cells is not None
+    row.party_ids = sorted(str(p) for p in terms.parties)
+    row.area_cells = cells
     row.onward_sharing = terms.onward_sharing
     row.updated_at = at
     session.flush()
     session.execute(delete(GrantParty).where(GrantParty.grant_id == row.id))
     session.execute(delete(GrantCell).where(GrantCell.grant_id == row.id))
     session.add_all(GrantParty(grant_id=row.id, org_id=p) for p in sorted(terms.parties))
-    if terms.area is not None:
-        cells = cells_of_geometry(terms.area)
-        session.add_all(GrantCell(grant_id=row.id, cell=c) for c in sorted(cells))
+    session.add_all(GrantCell(grant_id=row.id, cell=c) for c in cells or ())
     session.flush()
 
 

@@ -4,7 +4,7 @@ and the same world for the same seed."""
 from __future__ import annotations
 
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -121,6 +121,15 @@ def test_every_agreement_binds_two_or_more_vetted_organizations_in_a_realistic_m
         )
         grants = list(s.scalars(select(SharingGrant)))
         with_cells = set(s.scalars(select(GrantCell.grant_id).distinct()))
+        party_rows, cell_rows = defaultdict(set), defaultdict(set)
+        for grant_id, org_id in s.execute(select(GrantParty.grant_id, GrantParty.org_id)):
+            party_rows[grant_id].add(str(org_id))
+        for grant_id, cell in s.execute(select(GrantCell.grant_id, GrantCell.cell)):
+            cell_rows[grant_id].add(cell)
+    # The copies the pure rule reads say what the tables the SQL filter reads say.
+    for grant in grants:
+        assert set(grant.party_ids) == party_rows[grant.id]
+        assert grant.area_cells == (sorted(cell_rows[grant.id]) if grant.has_area else None)
     assert len(parties) == AGREEMENTS
     assert min(parties.values()) >= 2
     assert party_states == {VettingState.VETTED}

@@ -64,6 +64,16 @@ def upgrade() -> None:
         sa.Column("expires_at", accord.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("retention_days", sa.Integer(), nullable=True),
         sa.Column("has_area", sa.Boolean(), nullable=False),
+        sa.Column(
+            "party_ids",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "area_cells",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=True,
+        ),
         sa.Column("onward_sharing", sa.Boolean(), nullable=False),
         sa.Column("updated_at", accord.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sharing_grants")),
@@ -237,6 +247,11 @@ def upgrade() -> None:
             "ix_shared_records_owner_created", ["owner_org_id", "created_at", "id"], unique=False
         )
         batch_op.create_index(
+            "ix_shared_records_owner_tlp_created",
+            ["owner_org_id", "tlp", "created_at", "id"],
+            unique=False,
+        )
+        batch_op.create_index(
             "ix_shared_records_tlp_created", ["tlp", "created_at", "id"], unique=False
         )
 
@@ -382,6 +397,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("target_id", sa.Uuid(), nullable=False),
+        sa.Column("record_created_at", accord.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("added_at", accord.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("added_by_org_id", sa.Uuid(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -401,7 +417,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("record_recipients", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_record_recipients_target", ["kind", "target_id", "record_id"], unique=False
+            "ix_record_recipients_target",
+            ["kind", "target_id", "record_created_at", "record_id"],
+            unique=False,
         )
 
     op.create_table(
@@ -569,6 +587,7 @@ def downgrade() -> None:
     op.drop_table("agreement_versions")
     with op.batch_alter_table("shared_records", schema=None) as batch_op:
         batch_op.drop_index("ix_shared_records_tlp_created")
+        batch_op.drop_index("ix_shared_records_owner_tlp_created")
         batch_op.drop_index("ix_shared_records_owner_created")
         batch_op.drop_index("ix_shared_records_lat_lon")
         batch_op.drop_index("ix_shared_records_kind_created")

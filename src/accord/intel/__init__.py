@@ -1,0 +1,1 @@
+"""Intelligence: reports, BOLOs, SARs and the observables that let partners' records correlate."""

@@ -17,6 +17,7 @@ from starlette.datastructures import UploadFile
 
 from accord.agreements import accountability, queries, service, signing
 from accord.agreements.domain import AgreementKind, AgreementStatus
+from accord.agreements.guards import announce_change
 from accord.agreements.models import AgreementVersion
 from accord.agreements.schemas import (
     AccountabilityRead,
@@ -176,6 +177,8 @@ def sign(
         version=body.version,
         ip=principal.ip,
     )
+    if signed.in_force:
+        announce_change(request.app.state.db, request.app.state.bus, agreement_id)
     return SignedRead(
         version=signed.version,
         in_force=signed.in_force,
@@ -198,6 +201,7 @@ def _status_route(name: str, change: StatusChange, summary: str) -> None:
             reason=body.reason,
             ip=principal.ip,
         )
+        announce_change(request.app.state.db, request.app.state.bus, agreement_id)
         return _read(request, principal, agreement_id)
 
     handler.__name__ = name

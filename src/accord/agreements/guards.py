@@ -17,12 +17,16 @@ from accord.agreements.domain import (
     is_coordinator,
 )
 from accord.agreements.models import Agreement, AgreementParty, AgreementVersion
+from accord.core.bus import Bus
+from accord.core.db import Database
 from accord.core.errors import NotFound
 from accord.orgs.domain import Actor
 from accord.orgs.models import Group, Organization
+from accord.sharing.events import announce_reach
 
 __all__ = [
     "NOT_FOUND",
+    "announce_change",
     "group_names",
     "in_force_version",
     "load_agreement",
@@ -43,6 +47,13 @@ def party_clause(org_id: uuid.UUID) -> ColumnElement[bool]:
         .join(AgreementVersion, AgreementVersion.id == AgreementParty.version_id)
         .where(AgreementVersion.agreement_id == Agreement.id, AgreementParty.org_id == org_id)
     )
+
+
+def announce_change(db: Database, bus: Bus, agreement_id: uuid.UUID) -> None:
+    """After a change of what the agreement carries, every party's live feed reloads."""
+    with db.reading() as s:
+        parties = party_ids_of(s, agreement_id)
+    announce_reach(bus, parties)
 
 
 def party_ids_of(session: Session, agreement_id: uuid.UUID) -> frozenset[str]:

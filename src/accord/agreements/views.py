@@ -20,6 +20,7 @@ from accord.agreements.domain import (
     is_coordinator,
 )
 from accord.agreements.forms import errors_of
+from accord.agreements.guards import announce_change
 from accord.agreements.notices import flashes_for, notice_url
 from accord.app import read_session
 from accord.auth.deps import Principal, check_form_csrf, page_user
@@ -204,7 +205,7 @@ def sign(
     totp: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:
     def action() -> signing.Signed:
-        return signing.sign(
+        signed = signing.sign(
             request.app.state.db,
             request.app.state.settings,
             digest=digest,
@@ -212,6 +213,9 @@ def sign(
             version=version,
             **_common(request, principal, agreement_id),
         )
+        if signed.in_force:
+            announce_change(request.app.state.db, request.app.state.bus, agreement_id)
+        return signed
 
     return _act(
         request,
@@ -233,15 +237,14 @@ def _status_form(name: str, change: Callable[..., AgreementStatus], notice: str)
         reason: Annotated[str, Form(max_length=5000)] = "",
     ) -> Response:
         db = request.app.state.db
+
+        def action() -> AgreementStatus:
+            status = change(db, reason=reason, **_common(request, principal, agreement_id))
+            announce_change(db, request.app.state.bus, agreement_id)
+            return status
+
         return _act(
-            request,
-            principal,
-            agreement_id,
-            csrf_token,
-            "status",
-            lambda: change(db, reason=reason, **_common(request, principal, agreement_id)),
-            notice,
-            reason=reason,
+            request, principal, agreement_id, csrf_token, "status", action, notice, reason=reason
         )
 
     handler.__name__ = f"{name}_page"

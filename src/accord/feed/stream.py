@@ -4,6 +4,8 @@ The bus carries only ids. For each event the viewer is resolved afresh and the r
 through the access module; only a record the viewer may see now (and that passes the stream's
 filters) is sent. Nothing is ever sent about any other record, not even its id. The credential
 is checked again at least every `recheck` seconds, and the stream ends once it no longer holds.
+When an agreement of the viewer's organization comes into force or stops, the stream says
+`reset` and the client fetches the feed again.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from accord.feed.queries import stream_item
 from accord.feed.schemas import FeedItem
 from accord.orgs.domain import Actor
 from accord.sharing.access import FeedQuery
+from accord.sharing.events import REACH_TOPIC
 
 __all__ = [
     "HEARTBEAT_SECONDS",
@@ -121,6 +124,10 @@ async def record_events(
             if sub.overflowed:
                 _drain(sub)
                 yield _message("reset", "{}")
+            elif event is not None and event.topic == REACH_TOPIC:
+                # An agreement of the viewer's organization changed what it may see.
+                if actor.org_id in event.data.get("orgs", ()):
+                    yield _message("reset", "{}")
             elif event is not None:
                 item = await _item(request, actor, event, query)
                 if item is not None:

@@ -17,6 +17,7 @@ import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
+from tests.agreements_factories import admin_of, make_agreement
 from tests.conftest import MutableClock
 from tests.factories import AT, DEFAULT_PASSWORD
 from tests.http.notes.conftest import SCOPES, World
@@ -293,3 +294,43 @@ def test_a_stream_with_a_lifetime_closes_for_the_client_to_reconnect(
         while events.next() is not None:
             assert time.monotonic() - started < WAIT
     _wait_for_no_subscribers(live)
+
+
+def _events_within(events: Events, seconds: float) -> list[str]:
+    """The names of the events (not heartbeats) that arrive within `seconds`."""
+    names = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        message = events.next()
+        if message is None:
+            break
+        if not message.comments:
+            names.append(message.event)
+    return names
+
+
+def test_a_terminated_agreement_tells_its_parties_feeds_to_reload(
+    live: Live, db: Database, world: World, settings: Settings
+) -> None:
+    agreement_id = make_agreement(db, settings, parties=[world.police, world.mall])
+    admin = admin_of(db, world.police)
+    secret, _ = create_api_token(
+        db,
+        actor=None,
+        person_id=admin.id,
+        name="agreements admin",
+        scopes=("agreements:write",),
+        expires_at=None,
+        at=AT,
+    )
+    guard = _bearer(_token(db, world, "mall_guard")[0])
+    stranger = _bearer(_token(db, world, "stranger")[0])
+    with _stream(live, guard) as party, _stream(live, stranger) as outside:
+        ended = httpx.post(
+            f"{live.url}/api/v1/agreements/{agreement_id}/terminate",
+            json={"reason": "The mall changed security contractors."},
+            headers=_bearer(secret),
+        )
+        assert ended.status_code == 200, ended.text
+        party.until("reset")  # the guard's feed reloads: the police's AMBER notes leave it
+        assert "reset" not in _events_within(outside, 1.5)  # not a party: nothing to reload

@@ -157,12 +157,14 @@ def _from_token(request: Request, secret: str) -> Principal:
     )
 
 
-def _resolved(request: Request) -> ResolvedSession | None:
+def _resolved(request: Request, *, touch: bool = True) -> ResolvedSession | None:
     settings: Settings = request.app.state.settings
     secret = request.cookies.get(session_cookie_name(settings))
     if not secret:
         return None
-    return resolve_session(request.app.state.db, settings, secret, at=request.app.state.clock())
+    return resolve_session(
+        request.app.state.db, settings, secret, at=request.app.state.clock(), touch=touch
+    )
 
 
 def _session_principal(request: Request, resolved: ResolvedSession) -> Principal:
@@ -178,16 +180,22 @@ def _session_principal(request: Request, resolved: ResolvedSession) -> Principal
     )
 
 
-def _from_cookie(request: Request) -> Principal | None:
+def _from_cookie(request: Request, *, touch: bool = True) -> Principal | None:
     """The fully signed-in (MFA passed) person of the session cookie, if any."""
-    resolved = _resolved(request)
+    resolved = _resolved(request, touch=touch)
     if resolved is None or not resolved.session.mfa_passed:
         return None
     return _session_principal(request, resolved)
 
 
-def api_user(feature: str, *, write: bool = False) -> Callable[[Request], Principal]:
-    """A dependency for JSON routes of `feature`: a token with the scope, or a session + CSRF."""
+def api_user(
+    feature: str, *, write: bool = False, touch: bool = True
+) -> Callable[[Request], Principal]:
+    """A dependency for JSON routes of `feature`: a token with the scope, or a session + CSRF.
+
+    With `touch=False` a browser session is checked without counting as the person's activity
+    (see `resolve_session`): for checks the server repeats by itself.
+    """
 
     def dependency(request: Request) -> Principal:
         secret = _bearer_secret(request)
@@ -201,7 +209,7 @@ def api_user(feature: str, *, write: bool = False) -> Callable[[Request], Princi
                     required_scope=f"{feature}:{level}",
                 )
             return principal
-        signed_in = _from_cookie(request)
+        signed_in = _from_cookie(request, touch=touch)
         if signed_in is None:
             raise Unauthorized("Sign in, or present an API token.")
         if request.method in UNSAFE_METHODS:

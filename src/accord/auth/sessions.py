@@ -66,9 +66,13 @@ def start_session(
 
 
 def resolve_session(
-    db: Database, settings: Settings, secret: str, *, at: datetime
+    db: Database, settings: Settings, secret: str, *, at: datetime, touch: bool = True
 ) -> ResolvedSession | None:
-    """The live session for a cookie secret, or None; ends it when a limit has passed."""
+    """The live session for a cookie secret, or None; ends it when a limit has passed.
+
+    `touch` counts the request as the person's activity (the idle timer starts again); a
+    check the server makes by itself, such as a live stream's, passes False.
+    """
     with db.reading() as s:
         row = s.scalar(select(WebSession).where(WebSession.token_hash == digest(secret)))
         if row is None or row.ended_at is not None:
@@ -80,7 +84,7 @@ def resolve_session(
         with db.transaction() as s:
             end_session(s, row.id, reason=reason or "deactivated", at=at)
         return None
-    if stale:
+    if stale and touch:
         with db.transaction() as s:
             s.execute(
                 update(WebSession)

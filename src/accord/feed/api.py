@@ -27,6 +27,9 @@ __all__ = ["feed_query", "record_filters", "router"]
 router = APIRouter(prefix="/api/v1/feed", tags=["feed"])
 
 authenticate = api_user("feed")
+# The stream's own periodic check: an open feed is not the person's activity, so it must not
+# keep a browser session from timing out.
+recheck = api_user("feed", touch=False)
 Reader = Annotated[Principal, Depends(authenticate)]
 ReadSession = Annotated[Session, Depends(read_session)]
 Cursor = Annotated[str | None, Query(max_length=512, description="next_cursor of the last page")]
@@ -118,7 +121,7 @@ def get_feed(
 )
 def stream_feed(request: Request, principal: Reader, query: Filters) -> StreamingResponse:
     return StreamingResponse(
-        record_events(request, principal, query, authenticate),
+        record_events(request, principal, query, recheck),
         media_type="text/event-stream",
         # Proxies such as nginx would otherwise hold events back in their buffers.
         headers={"x-accel-buffering": "no"},

@@ -334,3 +334,35 @@ def test_a_terminated_agreement_tells_its_parties_feeds_to_reload(
         assert ended.status_code == 200, ended.text
         party.until("reset")  # the guard's feed reloads: the police's AMBER notes leave it
         assert "reset" not in _events_within(outside, 1.5)  # not a party: nothing to reload
+
+
+def test_an_open_stream_does_not_keep_an_idle_session_alive(
+    live: Live, db: Database, world: World, settings: Settings
+) -> None:
+    """The stream's own credential checks are not the person's activity."""
+    clock: MutableClock = live.app.state.clock
+    idle = settings.session_idle_minutes
+    with httpx.Client(base_url=live.url, timeout=WAIT, follow_redirects=False) as browser:
+        form = browser.get("/sign-in")
+        token = CSRF.search(form.text)
+        assert token is not None
+        signed_in = browser.post(
+            "/sign-in",
+            data={
+                "email": world.people["mall_guard"].email,
+                "password": DEFAULT_PASSWORD,
+                "csrf_token": token.group(1),
+                "next": "/feed",
+            },
+        )
+        assert signed_in.status_code == 303
+        with browser.stream("GET", "/api/v1/feed/stream") as response:
+            assert response.status_code == 200
+            events = Events(response)
+            events.next()
+            # Two thirds of the idle time, then the stream re-checks (every 0.5 s here)...
+            clock.advance(minutes=idle * 2 // 3)
+            assert "end" not in _events_within(events, 1.5)
+            # ...and two thirds again: idle since sign-in for longer than the limit.
+            clock.advance(minutes=idle * 2 // 3)
+            assert events.until("end").data == json.dumps({"reason": "credential-ended"})

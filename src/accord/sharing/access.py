@@ -55,7 +55,7 @@ from accord.sharing.domain import (
     grant_covers,
     mask_of,
 )
-from accord.sharing.filter import Arm, summary_readable, visible_arms, visible_clause
+from accord.sharing.filter import Arm, summary_readable, unindexed, visible_arms, visible_clause
 from accord.sharing.models import (
     GrantCell,
     GrantParty,
@@ -299,7 +299,9 @@ def _filters(query: FeedQuery, viewer: Viewer, at: datetime) -> list[ColumnEleme
         conditions.append(R.owner_org_id == query.owner_org_id)
     if query.sector is not None:
         owners = select(Organization.id).where(Organization.sector == query.sector)
-        conditions.append(R.owner_org_id.in_(owners))
+        # Checked on each record, not through the owner index: SQLite would otherwise read
+        # every record of the sector's organizations and sort them before taking a page.
+        conditions.append(unindexed(R.owner_org_id).in_(owners))
     if query.tlps:
         conditions.append(R.tlp.in_(query.tlps))
     if query.category is not None:
@@ -340,8 +342,6 @@ def _arm_page(
     """One arm narrowed by the feed's filters, or None when the filters exclude all of it."""
     if query.tlps and not arm.tlps & frozenset(query.tlps):
         return None
-    if query.owner_org_id is not None and arm.owner not in (None, query.owner_org_id):
-        return None
     return arm.select().where(*filters)
 
 
@@ -365,12 +365,15 @@ def list_visible(
     newest_first = (R.created_at.desc(), R.id.desc())
     after = decode_cursor(cursor, 2) if cursor else None
     filters = _filters(query, viewer, at)
-    # CLEAR and GREEN records are most of what anyone sees. When the page may hold them, the
-    # other arms fill it quickly and one walk over the partners' AMBER records is read only
-    # down to the page's oldest record; without them, each partner's records are read apart.
-    dense = not query.tlps or bool({Tlp.CLEAR, Tlp.GREEN} & set(query.tlps))
+    owners = None
+    if query.owner_org_id is not None:
+        owners = frozenset({query.owner_org_id})
+    elif query.sector is not None:
+        owners = frozenset(
+            session.scalars(select(Organization.id).where(Organization.sector == query.sector))
+        )
     arms = []
-    for arm in visible_arms(viewer, at, per_partner=not dense):
+    for arm in visible_arms(viewer, at, owners=owners):
         stmt = _arm_page(arm, query, filters)
         if stmt is None:
             continue

@@ -27,6 +27,7 @@ __all__ = [
     "Arm",
     "grant_clause",
     "summary_readable",
+    "unindexed",
     "visible_arms",
     "visible_clause",
 ]
@@ -190,12 +191,17 @@ class Arm:
         return RecordRecipient.record_created_at, RecordRecipient.record_id
 
 
-def visible_arms(viewer: Viewer, at: datetime, *, per_partner: bool = True) -> list[Arm]:
+def visible_arms(
+    viewer: Viewer, at: datetime, *, owners: frozenset[uuid.UUID] | None = None
+) -> list[Arm]:
     """`visible_clause` split into arms whose union is exactly the records it admits.
 
     Each arm follows one index (an owner's records, a marking's, the records addressed to
     someone, one partner's AMBER records), so a page reads at most a page from each arm, however
     few of the arm's records the viewer may see. A record may be in several arms.
+
+    With `owners`, only records of those organizations are wanted (a page's owner or sector
+    filter): arms of other owners are left out rather than searched in vain.
     """
     if not viewer.active:
         return []
@@ -223,18 +229,23 @@ def visible_arms(viewer: Viewer, at: datetime, *, per_partner: bool = True) -> l
         Arm((readable, R.tlp.in_(sorted(tlps))), tlps, recipients=(kind, targets))
         for kind, targets, tlps in addressed
     ]
-    return arms + _partner_arms(viewer, at, readable, per_partner=per_partner)
+    arms += _partner_arms(viewer, at, readable, owners)
+    return [a for a in arms if owners is None or a.owner is None or a.owner in owners]
 
 
 def _partner_arms(
-    viewer: Viewer, at: datetime, readable: ColumnElement[bool], *, per_partner: bool
+    viewer: Viewer,
+    at: datetime,
+    readable: ColumnElement[bool],
+    owners: frozenset[uuid.UUID] | None,
 ) -> list[Arm]:
     """AMBER records agreements carry to the viewer: one arm per partner, or one for all.
 
     Agreements with the same terms (categories, retention, no area) share one condition.
-    One walk over AMBER records serves all partners unless `per_partner` asks for an arm each
-    and there are at most `MAX_PARTNER_ARMS`: more partners make their records common enough
-    to find a page quickly, and fewer arms keep the statement quick to plan.
+    Each partner's records are read apart, so a partner with few of them costs a short search;
+    beyond `MAX_PARTNER_ARMS` partners one walk over AMBER records serves them all: that many
+    partners make their records common enough to find a page quickly, and fewer arms keep the
+    statement quick to plan.
     """
     terms: dict[tuple[object, ...], ColumnElement[bool]] = {}
     owners_of: dict[tuple[object, ...], set[str]] = defaultdict(set)
@@ -248,12 +259,15 @@ def _partner_arms(
             grant.id if grant.cells is not None else None,
         )
         terms.setdefault(key, condition)
-        owners_of[key] |= grant.parties - {viewer.org_id}
+        wanted = grant.parties - {viewer.org_id}
+        if owners is not None:
+            wanted &= {str(o) for o in owners}
+        owners_of[key] |= wanted
     amber = frozenset({Tlp.AMBER})
     partners = sorted(set().union(*owners_of.values())) if owners_of else []
     if not partners:
         return []
-    if not per_partner or len(partners) > MAX_PARTNER_ARMS:
+    if len(partners) > MAX_PARTNER_ARMS:
         either = or_(
             *(
                 # Not through the owner index: SQLite would gather every partner's records by

@@ -29,7 +29,8 @@ from sqlalchemy import (
     union,
     union_all,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.sql.selectable import Subquery
 
 from accord.core.audit import service as audit
 from accord.core.db import Database
@@ -345,6 +346,37 @@ def _arm_page(
     return arm.select().where(*filters)
 
 
+# One arm of a page: its statement and the columns it is read newest first by.
+Walk = tuple[
+    Select[datetime, uuid.UUID], InstrumentedAttribute[datetime], InstrumentedAttribute[uuid.UUID]
+]
+
+
+def _merged(session: Session, arms: Sequence[Walk], count: int) -> Subquery:
+    """The (created_at, id) of the newest `count` records of all the arms, without repeats."""
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite merges the members of an ordered compound select, each read in order along
+        # its index and only as far as the merge needs.
+        return (
+            union(*(stmt for stmt, _, _ in arms))
+            .order_by(literal_column("created_at").desc(), literal_column("id").desc())
+            .limit(count)
+            .subquery("top")
+        )
+    # PostgreSQL merges the arms (Merge Append) under DISTINCT and LIMIT, reading each only as
+    # far as needed; the LIMIT on each bounds what planning assumes.
+    merged = union_all(
+        *(stmt.order_by(created.desc(), rid.desc()).limit(count) for stmt, created, rid in arms)
+    ).subquery("arms")
+    return (
+        select(merged.c.created_at, merged.c.id)
+        .distinct()
+        .order_by(merged.c.created_at.desc(), merged.c.id.desc())
+        .limit(count)
+        .subquery("top")
+    )
+
+
 def list_visible(
     session: Session,
     viewer: Viewer,
@@ -372,7 +404,7 @@ def list_visible(
         owners = frozenset(
             session.scalars(select(Organization.id).where(Organization.sector == query.sector))
         )
-    arms = []
+    arms: list[Walk] = []
     for arm in visible_arms(viewer, at, owners=owners):
         stmt = _arm_page(arm, query, filters)
         if stmt is None:
@@ -383,31 +415,7 @@ def list_visible(
         arms.append((stmt, created, rid))
     if not arms:
         return Page(items=[], next_cursor=None, limit=limit)
-    if session.get_bind().dialect.name == "sqlite":
-        # SQLite merges the members of an ordered compound select, each read in order along
-        # its index and only as far as the merge needs.
-        top = (
-            union(*(stmt for stmt, _, _ in arms))
-            .order_by(literal_column("created_at").desc(), literal_column("id").desc())
-            .limit(limit + 1)
-            .subquery("top")
-        )
-    else:
-        # PostgreSQL merges the arms (Merge Append) under DISTINCT and LIMIT, reading each
-        # only as far as needed; the LIMIT on each bounds what planning assumes.
-        merged = union_all(
-            *(
-                stmt.order_by(created.desc(), rid.desc()).limit(limit + 1)
-                for stmt, created, rid in arms
-            )
-        ).subquery("arms")
-        top = (
-            select(merged.c.created_at, merged.c.id)
-            .distinct()
-            .order_by(merged.c.created_at.desc(), merged.c.id.desc())
-            .limit(limit + 1)
-            .subquery("top")
-        )
+    top = _merged(session, arms, limit + 1)
     rows = list(session.scalars(select(R).join(top, top.c.id == R.id).order_by(*newest_first)))
     more = len(rows) > limit
     rows = rows[:limit]

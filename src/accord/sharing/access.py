@@ -79,6 +79,7 @@ __all__ = [
     "grant_of",
     "list_visible",
     "load_grants",
+    "next_change",
     "open_record",
     "read_visible",
     "shared_under_by_owner",
@@ -163,6 +164,25 @@ def load_grants(session: Session, org_id: uuid.UUID, at: datetime) -> tuple[Gran
         .order_by(SharingGrant.id)
     )
     return tuple(grant_of(r) for r in rows)
+
+
+def next_change(session: Session, org_id: uuid.UUID, at: datetime) -> datetime | None:
+    """The first instant after `at` at which an agreement of `org_id` starts or stops by date.
+
+    Agreements change what an organization sees at their effective and expiry instants without
+    anyone acting; a live feed reloads then. (Retention ages records out one by one instead.)
+    """
+    mine = (
+        select(SharingGrant.effective_at, SharingGrant.expires_at)
+        .join(GrantParty, GrantParty.grant_id == SharingGrant.id)
+        .where(GrantParty.org_id == org_id, SharingGrant.state == GrantState.ACTIVE)
+        .subquery()
+    )
+    starts = select(func.min(mine.c.effective_at)).where(mine.c.effective_at > at)
+    stops = select(func.min(mine.c.expires_at)).where(mine.c.expires_at > at)
+    row = session.execute(select(starts.scalar_subquery(), stops.scalar_subquery())).one()
+    instants = [t for t in row if t is not None]
+    return min(instants) if instants else None
 
 
 def viewer_of(session: Session, actor: Actor, at: datetime) -> Viewer:

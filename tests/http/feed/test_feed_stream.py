@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -21,6 +22,7 @@ from tests.agreements_factories import admin_of, make_agreement
 from tests.conftest import MutableClock
 from tests.factories import AT, DEFAULT_PASSWORD
 from tests.http.notes.conftest import SCOPES, World
+from tests.notes_factories import make_grant
 
 from accord.app import create_app
 from accord.auth.tokens import create_api_token, revoke_api_token
@@ -366,3 +368,34 @@ def test_an_open_stream_does_not_keep_an_idle_session_alive(
             # ...and two thirds again: idle since sign-in for longer than the limit.
             clock.advance(minutes=idle * 2 // 3)
             assert events.until("end").data == json.dumps({"reason": "credential-ended"})
+
+
+def test_an_agreement_expiring_or_starting_by_date_tells_open_feeds_to_reload(
+    live: Live, db: Database, world: World
+) -> None:
+    clock: MutableClock = live.app.state.clock
+    now = clock()
+    make_grant(
+        db,
+        [world.police, world.outsider],
+        title="Alarm verification pilot",
+        effective_at=now - timedelta(days=30),
+        expires_at=now + timedelta(hours=2),
+        at=now,
+    )
+    make_grant(
+        db,
+        [world.police, world.outsider],
+        title="Alarm verification, second year",
+        effective_at=now + timedelta(hours=5),
+        at=now,
+    )
+    alarm_company = _bearer(_token(db, world, "stranger")[0])
+    guard = _bearer(_token(db, world, "mall_guard")[0])
+    with _stream(live, alarm_company) as party, _stream(live, guard) as outside:
+        assert "reset" not in _events_within(party, 1.0)  # nothing is due yet
+        clock.advance(hours=2)  # the pilot expires at this instant
+        party.until("reset")
+        clock.advance(hours=3)  # the second year starts
+        party.until("reset")
+        assert "reset" not in _events_within(outside, 1.0)  # the mall is party to neither

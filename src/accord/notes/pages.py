@@ -14,6 +14,7 @@ from accord.feed.domain import permitted_purposes, why_of
 from accord.notes import queries
 from accord.orgs import queries as org_queries
 from accord.orgs.domain import VettingState
+from accord.sharing.access import PurposeRequired
 from accord.sharing.domain import Category, Purpose, RecipientKind, Tlp
 from accord.sharing.service import Recipient
 from accord.web.pages import Flash, render
@@ -65,26 +66,32 @@ def render_note(
     status_code: int = 200,
     **extra: Any,
 ) -> Response:
-    """The note; a restricted one is first a form asking why it is opened."""
+    """The note; a restricted one is first a form asking why it is opened.
+
+    Every request opens the note through the access module, so a refused one (the agreement
+    ended, say) is counted for the agreement's accountability whichever way it was asked.
+    """
     at = request.app.state.clock()
     db = request.app.state.db
-    if purpose is None:
+    try:
+        note = queries.read_note(db, principal.actor, note_id, purpose, at, ip=principal.ip)
+    except PurposeRequired:
+        if purpose is not None:
+            raise
         with db.reading() as s:
             shown = queries.peek_note(s, principal.actor, note_id, at)
-        if shown.access.restricted:
-            return render(
-                request,
-                "notes/purpose.html",
-                {
-                    "record": shown.record,
-                    "why": why_of(shown.access),
-                    "purposes": permitted_purposes(shown.access),
-                    **extra,
-                },
-                principal=principal,
-                status_code=status_code,
-            )
-    note = queries.read_note(db, principal.actor, note_id, purpose, at, ip=principal.ip)
+        return render(
+            request,
+            "notes/purpose.html",
+            {
+                "record": shown.record,
+                "why": why_of(shown.access),
+                "purposes": permitted_purposes(shown.access),
+                **extra,
+            },
+            principal=principal,
+            status_code=status_code,
+        )
     context: dict[str, Any] = {"note": note, "tlps": list(Tlp), "categories": list(Category)}
     if note.may_edit:
         context.update(choices(request, principal))

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy import (
@@ -22,15 +22,11 @@ from sqlalchemy import (
     and_,
     case,
     func,
-    literal_column,
     or_,
     select,
     tuple_,
-    union,
-    union_all,
 )
-from sqlalchemy.orm import InstrumentedAttribute, Session
-from sqlalchemy.sql.selectable import Subquery
+from sqlalchemy.orm import Session
 
 from accord.core.audit import service as audit
 from accord.core.db import Database
@@ -44,7 +40,6 @@ from accord.sharing.domain import (
     Category,
     Decision,
     Grant,
-    GrantState,
     Purpose,
     RecipientKind,
     RecordFacts,
@@ -52,11 +47,19 @@ from accord.sharing.domain import (
     Viewer,
     access_of,
     can_view,
-    categories_of_mask,
     grant_covers,
     mask_of,
 )
-from accord.sharing.filter import Arm, summary_readable, unindexed, visible_arms, visible_clause
+from accord.sharing.filter import (
+    Arm,
+    Walk,
+    merged_newest,
+    summary_readable,
+    unindexed,
+    visible_arms,
+    visible_clause,
+)
+from accord.sharing.grants import grant_of, load_grants, next_change
 from accord.sharing.models import (
     GrantCell,
     GrantParty,
@@ -129,60 +132,6 @@ class FeedQuery:
     since: datetime | None = None
     until: datetime | None = None
     bbox: tuple[float, float, float, float] | None = None  # west, south, east, north
-
-
-def grant_of(row: SharingGrant) -> Grant:
-    return Grant(
-        id=str(row.id),
-        title=row.title,
-        version=row.version,
-        state=row.state,
-        parties=frozenset(row.party_ids),
-        tlp_ceiling=row.tlp_ceiling,
-        covered=categories_of_mask(row.covered_mask),
-        sensitive=categories_of_mask(row.sensitive_mask),
-        purposes=row.purpose_set,
-        effective_at=row.effective_at,
-        expires_at=row.expires_at,
-        retention=None if row.retention_days is None else timedelta(days=row.retention_days),
-        cells=None if row.area_cells is None else frozenset(row.area_cells),
-        onward_sharing=row.onward_sharing,
-    )
-
-
-def load_grants(session: Session, org_id: uuid.UUID, at: datetime) -> tuple[Grant, ...]:
-    """The agreements in force at `at` to which `org_id` is a party, with parties and areas."""
-    rows = session.scalars(
-        select(SharingGrant)
-        .join(GrantParty, GrantParty.grant_id == SharingGrant.id)
-        .where(
-            GrantParty.org_id == org_id,
-            SharingGrant.state == GrantState.ACTIVE,
-            SharingGrant.effective_at <= at,
-            or_(SharingGrant.expires_at.is_(None), SharingGrant.expires_at > at),
-        )
-        .order_by(SharingGrant.id)
-    )
-    return tuple(grant_of(r) for r in rows)
-
-
-def next_change(session: Session, org_id: uuid.UUID, at: datetime) -> datetime | None:
-    """The first instant after `at` at which an agreement of `org_id` starts or stops by date.
-
-    Agreements change what an organization sees at their effective and expiry instants without
-    anyone acting; a live feed reloads then. (Retention ages records out one by one instead.)
-    """
-    mine = (
-        select(SharingGrant.effective_at, SharingGrant.expires_at)
-        .join(GrantParty, GrantParty.grant_id == SharingGrant.id)
-        .where(GrantParty.org_id == org_id, SharingGrant.state == GrantState.ACTIVE)
-        .subquery()
-    )
-    starts = select(func.min(mine.c.effective_at)).where(mine.c.effective_at > at)
-    stops = select(func.min(mine.c.expires_at)).where(mine.c.expires_at > at)
-    row = session.execute(select(starts.scalar_subquery(), stops.scalar_subquery())).one()
-    instants = [t for t in row if t is not None]
-    return min(instants) if instants else None
 
 
 def viewer_of(session: Session, actor: Actor, at: datetime) -> Viewer:
@@ -366,37 +315,6 @@ def _arm_page(
     return arm.select().where(*filters)
 
 
-# One arm of a page: its statement and the columns it is read newest first by.
-Walk = tuple[
-    Select[datetime, uuid.UUID], InstrumentedAttribute[datetime], InstrumentedAttribute[uuid.UUID]
-]
-
-
-def _merged(session: Session, arms: Sequence[Walk], count: int) -> Subquery:
-    """The (created_at, id) of the newest `count` records of all the arms, without repeats."""
-    if session.get_bind().dialect.name == "sqlite":
-        # SQLite merges the members of an ordered compound select, each read in order along
-        # its index and only as far as the merge needs.
-        return (
-            union(*(stmt for stmt, _, _ in arms))
-            .order_by(literal_column("created_at").desc(), literal_column("id").desc())
-            .limit(count)
-            .subquery("top")
-        )
-    # PostgreSQL merges the arms (Merge Append) under DISTINCT and LIMIT, reading each only as
-    # far as needed; the LIMIT on each bounds what planning assumes.
-    merged = union_all(
-        *(stmt.order_by(created.desc(), rid.desc()).limit(count) for stmt, created, rid in arms)
-    ).subquery("arms")
-    return (
-        select(merged.c.created_at, merged.c.id)
-        .distinct()
-        .order_by(merged.c.created_at.desc(), merged.c.id.desc())
-        .limit(count)
-        .subquery("top")
-    )
-
-
 def list_visible(
     session: Session,
     viewer: Viewer,
@@ -435,7 +353,7 @@ def list_visible(
         arms.append((stmt, created, rid))
     if not arms:
         return Page(items=[], next_cursor=None, limit=limit)
-    top = _merged(session, arms, limit + 1)
+    top = merged_newest(session.get_bind().dialect.name, arms, limit + 1)
     rows = list(session.scalars(select(R).join(top, top.c.id == R.id).order_by(*newest_first)))
     more = len(rows) > limit
     rows = rows[:limit]

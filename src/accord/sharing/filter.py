@@ -9,15 +9,30 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Uuid, and_, exists, false, not_, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Uuid,
+    and_,
+    exists,
+    false,
+    literal_column,
+    not_,
+    or_,
+    select,
+    union,
+    union_all,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.selectable import Subquery
 
 from accord.sharing.domain import Grant, RecipientKind, Tlp, Viewer, clearance_of, mask_of
 from accord.sharing.models import GrantCell, RecordCell, RecordRecipient, SharedRecord
@@ -25,7 +40,9 @@ from accord.sharing.models import GrantCell, RecordCell, RecordRecipient, Shared
 __all__ = [
     "MAX_PARTNER_ARMS",
     "Arm",
+    "Walk",
     "grant_clause",
+    "merged_newest",
     "summary_readable",
     "unindexed",
     "visible_arms",
@@ -294,6 +311,37 @@ def _partner_arms(
         )
         for p in partners
     ]
+
+
+# One arm of a page: its statement and the columns it is read newest first by.
+Walk = tuple[
+    Select[datetime, uuid.UUID], InstrumentedAttribute[datetime], InstrumentedAttribute[uuid.UUID]
+]
+
+
+def merged_newest(dialect: str, arms: Sequence[Walk], count: int) -> Subquery:
+    """The (created_at, id) of the newest `count` records of all the arms, without repeats."""
+    if dialect == "sqlite":
+        # SQLite merges the members of an ordered compound select, each read in order along
+        # its index and only as far as the merge needs.
+        return (
+            union(*(stmt for stmt, _, _ in arms))
+            .order_by(literal_column("created_at").desc(), literal_column("id").desc())
+            .limit(count)
+            .subquery("top")
+        )
+    # PostgreSQL merges the arms (Merge Append) under DISTINCT and LIMIT, reading each only as
+    # far as needed; the LIMIT on each bounds what planning assumes.
+    merged = union_all(
+        *(stmt.order_by(created.desc(), rid.desc()).limit(count) for stmt, created, rid in arms)
+    ).subquery("arms")
+    return (
+        select(merged.c.created_at, merged.c.id)
+        .distinct()
+        .order_by(merged.c.created_at.desc(), merged.c.id.desc())
+        .limit(count)
+        .subquery("top")
+    )
 
 
 def summary_readable(viewer: Viewer, at: datetime) -> ColumnElement[bool]:
